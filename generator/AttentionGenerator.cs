@@ -1,0 +1,102 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using AttentionGen.Generator.Emit;
+using AttentionGen.Generator.Models;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace AttentionGen.Generator;
+
+/// <summary>
+/// Emits a shape-specialised attention kernel for every <c>partial struct</c> marked with
+/// <c>[AttentionGen.Attention]</c>. Declarations the analyzer flags are skipped silently.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class AttentionGenerator : IIncrementalGenerator
+{
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<KernelSpec> kernels = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                ShapeReader.AttributeMetadataName,
+                predicate: static (node, _) => node is StructDeclarationSyntax,
+                transform: static (ctx, token) => Extract(ctx, token))
+            .WithTrackingName(TrackingNames.Kernels)
+            .Where(static spec => spec is not null)!
+            .Select(static (spec, _) => spec!)
+            .WithTrackingName(TrackingNames.ValidKernels);
+
+        IncrementalValueProvider<CompilationFacts> facts = context.CompilationProvider
+            .Select(static (compilation, _) => ReadFacts(compilation))
+            .WithTrackingName(TrackingNames.Facts);
+
+        IncrementalValuesProvider<(KernelSpec Spec, CompilationFacts Facts)> combined = kernels
+            .Combine(facts)
+            .WithTrackingName(TrackingNames.KernelsWithFacts);
+
+        context.RegisterSourceOutput(combined, static (spc, item) =>
+            spc.AddSource(item.Spec.HintName, KernelEmitter.Emit(item.Spec, item.Facts)));
+    }
+
+    private static CompilationFacts ReadFacts(Compilation compilation)
+    {
+        INamedTypeSymbol? vector512 = compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector512");
+        bool fma = vector512 is not null && !vector512.GetMembers("FusedMultiplyAdd").IsEmpty;
+        return new CompilationFacts(fma);
+    }
+
+    private static KernelSpec? Extract(GeneratorAttributeSyntaxContext ctx, CancellationToken token)
+    {
+        if (ctx.TargetSymbol is not INamedTypeSymbol type || type.TypeKind != TypeKind.Struct || ctx.Attributes.Length != 1)
+        {
+            return null;
+        }
+        if (AttentionAttributeAnalyzer.IsGenericOrInGeneric(type))
+        {
+            return null;
+        }
+        // Every declaration of the struct and of its containers must be partial.
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            foreach (SyntaxReference reference in t.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(token) is TypeDeclarationSyntax declaration &&
+                    !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    return null;
+                }
+            }
+        }
+        token.ThrowIfCancellationRequested();
+
+        ShapeReader.RawShape? raw = ShapeReader.Read(ctx.Attributes[0]);
+        if (raw is null || raw.SeqLen is not int seqLen || raw.Dim is not int dim || raw.Heads is not int heads ||
+            ShapeReader.Validate(raw).Count > 0)
+        {
+            return null;
+        }
+        bool defaultScale = float.IsNaN(raw.Scale);
+        float scale = defaultScale ? (float)(1.0 / System.Math.Sqrt(dim / heads)) : raw.Scale;
+        var shape = new KernelShape(seqLen, dim, heads, raw.Causal, scale, defaultScale);
+
+        var containers = new List<ContainingType>();
+        for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
+        {
+            containers.Insert(0, new ContainingType(Keyword(t), t.Name));
+        }
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        string fullName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "");
+        return new KernelSpec(ns, EquatableArray<ContainingType>.From(containers), type.Name, fullName + ".g.cs", shape);
+    }
+
+    private static string Keyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+}

@@ -1,0 +1,33 @@
+namespace AttentionGen.Generator.Models;
+
+/// <summary>A type that contains the kernel struct (for nested declarations), outermost first.</summary>
+/// <param name="Keyword">The declaration keyword: <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>
+/// <param name="Name">The type's name.</param>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>Facts about the consuming compilation that change what code is emitted.</summary>
+/// <param name="HasCrossPlatformFma">True when <c>Vector512.FusedMultiplyAdd</c> exists (.NET 9+); otherwise x86 intrinsics are emitted (.NET 8).</param>
+internal sealed record CompilationFacts(bool HasCrossPlatformFma);
+
+/// <summary>The attribute's shape, validated and with defaults resolved.</summary>
+internal sealed record KernelShape(int SeqLen, int Dim, int Heads, bool Causal, float Scale, bool ScaleIsDefault)
+{
+    public int HeadDim => Dim / Heads;
+
+    public int KeyLen => SeqLen;
+}
+
+/// <summary>Everything the emitter needs for one <c>[Attention]</c> struct: value-equatable, no Roslyn objects.</summary>
+/// <param name="Namespace">The struct's namespace, or empty for the global namespace.</param>
+/// <param name="Containers">Types the struct is nested in, outermost first.</param>
+/// <param name="Name">The struct's name.</param>
+/// <param name="Accessibility">The struct's accessibility keyword(s), e.g. <c>public</c>.</param>
+/// <param name="IsReadOnly">Whether the user declared it <c>readonly</c>.</param>
+/// <param name="HintName">File name for <c>AddSource</c>, derived from the fully qualified metadata name.</param>
+/// <param name="Shape">The validated shape.</param>
+internal sealed record KernelSpec(
+    string Namespace,
+    EquatableArray<ContainingType> Containers,
+    string Name,
+    string HintName,
+    KernelShape Shape);

@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace AttentionGen.Generator;
+
+/// <summary>One problem with an <c>[Attention]</c> declaration's arguments.</summary>
+/// <param name="Descriptor">The diagnostic to report.</param>
+/// <param name="Argument">Name of the offending attribute argument (for its location), or null for the whole attribute.</param>
+/// <param name="MessageArgs">Arguments of the descriptor's message format.</param>
+internal sealed record ShapeProblem(DiagnosticDescriptor Descriptor, string? Argument, object[] MessageArgs);
+
+/// <summary>Reads and validates the arguments of an <c>[Attention]</c> attribute (shared by generator and analyzer).</summary>
+internal static class ShapeReader
+{
+    public const string AttributeMetadataName = "AttentionGen.AttentionAttribute";
+
+    /// <summary>The raw values as written; null when an argument is missing or not a constant.</summary>
+    internal sealed record RawShape(int? SeqLen, int? Dim, int? Heads, bool Causal, float Scale);
+
+    public static RawShape? Read(AttributeData attribute)
+    {
+        if (attribute.AttributeConstructor is null)
+        {
+            return null;
+        }
+        var args = attribute.ConstructorArguments;
+        int? seqLen = args.Length > 0 ? AsInt(args[0]) : null;
+        int? dim = args.Length > 1 ? AsInt(args[1]) : null;
+        int? heads = args.Length > 2 ? AsInt(args[2]) : 1;
+        bool causal = false;
+        float scale = float.NaN;
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        {
+            switch (named.Key)
+            {
+                case "Causal" when named.Value.Value is bool b:
+                    causal = b;
+                    break;
+                case "Scale" when named.Value.Value is float f:
+                    scale = f;
+                    break;
+            }
+        }
+        return new RawShape(seqLen, dim, heads, causal, scale);
+    }
+
+    private static int? AsInt(TypedConstant c) => c.Kind == TypedConstantKind.Primitive && c.Value is int i ? i : null;
+
+    /// <summary>Validates a raw shape; returns the problems (empty when the shape can be generated).</summary>
+    public static List<ShapeProblem> Validate(RawShape raw)
+    {
+        var problems = new List<ShapeProblem>();
+        CheckPositive(problems, raw.SeqLen, "seqLen");
+        CheckPositive(problems, raw.Dim, "dim");
+        CheckPositive(problems, raw.Heads, "heads");
+        if (problems.Count > 0 || raw.SeqLen is not int seqLen || raw.Dim is not int dim || raw.Heads is not int heads)
+        {
+            return problems;
+        }
+        if (dim % heads != 0)
+        {
+            problems.Add(new ShapeProblem(DiagnosticDescriptors.HeadsDoNotDivideDim, "heads", new object[] { dim, heads }));
+            return problems;
+        }
+        CheckLimit(problems, seqLen, KernelLimits.MaxSeqLen, "seqLen",
+            "one head's packed keys and a block of score rows are kept in per-thread scratch that must stay cache-resident");
+        CheckLimit(problems, dim, KernelLimits.MaxDim, "dim", "rows longer than this are not supported");
+        CheckLimit(problems, heads, KernelLimits.MaxHeads, "heads", "more heads than this are not supported");
+        CheckLimit(problems, dim / heads, KernelLimits.MaxHeadDim, "dim",
+            "the head dimension (dim / heads) must stay small enough for one head's packed keys to fit the L2 cache");
+        if (float.IsInfinity(raw.Scale))
+        {
+            problems.Add(new ShapeProblem(DiagnosticDescriptors.InvalidScale, "Scale", new object[] { raw.Scale > 0 ? "+∞" : "−∞" }));
+        }
+        return problems;
+    }
+
+    private static void CheckPositive(List<ShapeProblem> problems, int? value, string name)
+    {
+        if (value is int v && v <= 0)
+        {
+            problems.Add(new ShapeProblem(DiagnosticDescriptors.NonPositiveSize, name, new object[] { name, v }));
+        }
+    }
+
+    private static void CheckLimit(List<ShapeProblem> problems, int value, int limit, string name, string reason)
+    {
+        if (value > limit)
+        {
+            string what = name == "dim" && reason.StartsWith("the head", StringComparison.Ordinal) ? "head dimension" : name;
+            problems.Add(new ShapeProblem(DiagnosticDescriptors.ShapeTooLarge, name, new object[] { what, value, limit, reason }));
+        }
+    }
+}

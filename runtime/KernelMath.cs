@@ -1,0 +1,252 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+#if !NET9_0_OR_GREATER
+using System.Runtime.Intrinsics.X86;
+#endif
+
+namespace AttentionGen.Runtime;
+
+/// <summary>
+/// Shape-independent vector math that generated kernels call: a fast exp, reductions and the
+/// softmax pass over one row of scores. Everything is <see cref="MethodImplOptions.AggressiveInlining"/>
+/// so it compiles into the kernel that calls it.
+/// </summary>
+/// <remarks>
+/// <para>
+/// exp uses round-to-nearest range reduction with a magic bias (which also builds 2ⁿ from the same add),
+/// a two-constant Cody-Waite split of ln 2 and the cephes degree-5 polynomial: ≤ 2 ulp on [−87.3, 88],
+/// exactly 1 at 0, exactly 0 below −87.34 (so −∞ gives 0) and NaN for NaN. That is the regime of softmax,
+/// where every argument is a score minus the row maximum (≤ 0).
+/// </para>
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class KernelMath
+{
+    private const float Lo = -87.33654f;          // below this exp(x) is subnormal: return 0
+    private const float Hi = 88.0f;               // keeps 2ⁿ finite
+    private const float Log2E = 1.44269504088896341f;
+    private const float Magic = 12583039f;        // 1.5·2²³ + 127: rounds x·log2e and biases the exponent
+    private const float Ln2Hi = 0.693359375f;
+    private const float Ln2Lo = -2.12194440e-4f;
+    private const float P0 = 1.9875691500e-4f;
+    private const float P1 = 1.3981999507e-3f;
+    private const float P2 = 8.3334519073e-3f;
+    private const float P3 = 4.1665795894e-2f;
+    private const float P4 = 1.6666665459e-1f;
+    private const float P5 = 5.0000001201e-1f;
+
+    // ---------------------------------------------------------------- Vector512
+
+    /// <summary>exp of each lane (see the type remarks for accuracy and edge values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        // Operand order keeps NaN: the native max/min return their second operand when one is NaN.
+        Vector512<float> xc = Min512(Vector512.Create(Hi), Max512(Vector512.Create(Lo), x));
+        Vector512<float> t = Fma512(xc, Vector512.Create(Log2E), Vector512.Create(Magic));
+        Vector512<float> n = t - Vector512.Create(Magic);
+        Vector512<float> r = Fma512(n, Vector512.Create(-Ln2Hi), xc);
+        r = Fma512(n, Vector512.Create(-Ln2Lo), r);
+        Vector512<float> p = Fma512(Vector512.Create(P0), r, Vector512.Create(P1));
+        p = Fma512(p, r, Vector512.Create(P2));
+        p = Fma512(p, r, Vector512.Create(P3));
+        p = Fma512(p, r, Vector512.Create(P4));
+        p = Fma512(p, r, Vector512.Create(P5));
+        Vector512<float> y = Fma512(p, r * r, r) + Vector512<float>.One;
+        Vector512<float> scale = Vector512.ShiftLeft(t.AsInt32(), 23).AsSingle();
+        return Vector512.AndNot(y * scale, Vector512.LessThan(x, Vector512.Create(Lo)));
+    }
+
+    /// <summary>Largest lane (NaN if any lane is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector512<float> v) =>
+        MaxAcross(Vector256.Max(v.GetLower(), v.GetUpper()));
+
+    /// <summary>
+    /// Softmax pass over one row of scores: lanes <c>[valid, end)</c> are set to 0, lanes <c>[0, valid)</c>
+    /// are replaced by <c>exp(s − max)</c>. Returns <c>1/Σ</c>, or 0 when every valid score is −∞ (a
+    /// fully masked row, whose output is then zeros). <paramref name="end"/> rounded up to 16 must lie
+    /// inside the row buffer.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SoftmaxRow512(ref float row, int valid, int end)
+    {
+        int full = valid >> 4;
+        int rem = valid & 15;
+        Vector512<float> m = Vector512.Create(float.NegativeInfinity);
+        for (int c = 0; c < full; c++)
+        {
+            m = Vector512.Max(m, Vector512.LoadUnsafe(ref row, (nuint)(c << 4)));
+        }
+        int vectors = full;
+        if (rem != 0)
+        {
+            Vector512<float> keep = Vector512.LessThan(Index512, Vector512.Create((float)rem));
+            Vector512<float> last = Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref row, (nuint)(full << 4)), Vector512.Create(float.NegativeInfinity));
+            last.StoreUnsafe(ref row, (nuint)(full << 4));
+            m = Vector512.Max(m, last);
+            vectors++;
+        }
+        float max = MaxAcross(m);
+        if (max == float.NegativeInfinity)
+        {
+            for (int c = 0; c < (end + 15) >> 4; c++)
+            {
+                Vector512<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 4));
+            }
+            return 0f;
+        }
+        Vector512<float> mv = Vector512.Create(max);
+        Vector512<float> sum = Vector512<float>.Zero;
+        for (int c = 0; c < vectors; c++)
+        {
+            Vector512<float> e = Exp(Vector512.LoadUnsafe(ref row, (nuint)(c << 4)) - mv);
+            e.StoreUnsafe(ref row, (nuint)(c << 4));
+            sum += e;
+        }
+        for (int c = vectors; c < (end + 15) >> 4; c++)
+        {
+            Vector512<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 4));
+        }
+        return 1f / Vector512.Sum(sum);
+    }
+
+    private static readonly Vector512<float> Index512 =
+        Vector512.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f, 12f, 13f, 14f, 15f);
+
+    // ---------------------------------------------------------------- Vector256
+
+    /// <summary>exp of each lane (see the type remarks for accuracy and edge values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x)
+    {
+        Vector256<float> xc = Min256(Vector256.Create(Hi), Max256(Vector256.Create(Lo), x));
+        Vector256<float> t = Fma256(xc, Vector256.Create(Log2E), Vector256.Create(Magic));
+        Vector256<float> n = t - Vector256.Create(Magic);
+        Vector256<float> r = Fma256(n, Vector256.Create(-Ln2Hi), xc);
+        r = Fma256(n, Vector256.Create(-Ln2Lo), r);
+        Vector256<float> p = Fma256(Vector256.Create(P0), r, Vector256.Create(P1));
+        p = Fma256(p, r, Vector256.Create(P2));
+        p = Fma256(p, r, Vector256.Create(P3));
+        p = Fma256(p, r, Vector256.Create(P4));
+        p = Fma256(p, r, Vector256.Create(P5));
+        Vector256<float> y = Fma256(p, r * r, r) + Vector256<float>.One;
+        Vector256<float> scale = Vector256.ShiftLeft(t.AsInt32(), 23).AsSingle();
+        return Vector256.AndNot(y * scale, Vector256.LessThan(x, Vector256.Create(Lo)));
+    }
+
+    /// <summary>Largest lane (NaN if any lane is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector256<float> v)
+    {
+        Vector128<float> h = Vector128.Max(v.GetLower(), v.GetUpper());
+        return MathF.Max(MathF.Max(h.GetElement(0), h.GetElement(1)), MathF.Max(h.GetElement(2), h.GetElement(3)));
+    }
+
+    /// <summary>As <see cref="SoftmaxRow512"/>, with 8-lane vectors (<paramref name="end"/> rounded up to 8 must lie inside the row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SoftmaxRow256(ref float row, int valid, int end)
+    {
+        int full = valid >> 3;
+        int rem = valid & 7;
+        Vector256<float> m = Vector256.Create(float.NegativeInfinity);
+        for (int c = 0; c < full; c++)
+        {
+            m = Vector256.Max(m, Vector256.LoadUnsafe(ref row, (nuint)(c << 3)));
+        }
+        int vectors = full;
+        if (rem != 0)
+        {
+            Vector256<float> keep = Vector256.LessThan(Index256, Vector256.Create((float)rem));
+            Vector256<float> last = Vector256.ConditionalSelect(keep, Vector256.LoadUnsafe(ref row, (nuint)(full << 3)), Vector256.Create(float.NegativeInfinity));
+            last.StoreUnsafe(ref row, (nuint)(full << 3));
+            m = Vector256.Max(m, last);
+            vectors++;
+        }
+        float max = MaxAcross(m);
+        if (max == float.NegativeInfinity)
+        {
+            for (int c = 0; c < (end + 7) >> 3; c++)
+            {
+                Vector256<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 3));
+            }
+            return 0f;
+        }
+        Vector256<float> mv = Vector256.Create(max);
+        Vector256<float> sum = Vector256<float>.Zero;
+        for (int c = 0; c < vectors; c++)
+        {
+            Vector256<float> e = Exp(Vector256.LoadUnsafe(ref row, (nuint)(c << 3)) - mv);
+            e.StoreUnsafe(ref row, (nuint)(c << 3));
+            sum += e;
+        }
+        for (int c = vectors; c < (end + 7) >> 3; c++)
+        {
+            Vector256<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 3));
+        }
+        return 1f / Vector256.Sum(sum);
+    }
+
+    private static readonly Vector256<float> Index256 = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
+
+    // ---------------------------------------------------------------- scalar
+
+    /// <summary>Scalar softmax pass with the same contract as <see cref="SoftmaxRow512"/>; uses <see cref="MathF.Exp"/>.</summary>
+    public static float SoftmaxRowScalar(ref float row, int valid, int end)
+    {
+        float max = float.NegativeInfinity;
+        for (int j = 0; j < valid; j++)
+        {
+            float s = Unsafe.Add(ref row, j);
+            max = float.IsNaN(s) ? s : MathF.Max(max, s);
+        }
+        if (max == float.NegativeInfinity)
+        {
+            for (int j = 0; j < end; j++) Unsafe.Add(ref row, j) = 0f;
+            return 0f;
+        }
+        float sum = 0f;
+        for (int j = 0; j < valid; j++)
+        {
+            float e = MathF.Exp(Unsafe.Add(ref row, j) - max);
+            Unsafe.Add(ref row, j) = e;
+            sum += e;
+        }
+        for (int j = valid; j < end; j++) Unsafe.Add(ref row, j) = 0f;
+        return 1f / sum;
+    }
+
+    // ---------------------------------------------------------------- primitives per target framework
+
+#if NET9_0_OR_GREATER
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Fma512(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Max512(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Min512(Vector512<float> a, Vector512<float> b) => Vector512.MinNative(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Max256(Vector256<float> a, Vector256<float> b) => Vector256.MaxNative(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Min256(Vector256<float> a, Vector256<float> b) => Vector256.MinNative(a, b);
+#else
+    // .NET 8 has no cross-platform FusedMultiplyAdd/MaxNative: the vector paths that call these only run
+    // where Avx512F (Vector512) or Fma (Vector256) is supported, which the generated dispatch checks.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Fma512(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Max512(Vector512<float> a, Vector512<float> b) => Avx512F.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Min512(Vector512<float> a, Vector512<float> b) => Avx512F.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Max256(Vector256<float> a, Vector256<float> b) => Avx.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Min256(Vector256<float> a, Vector256<float> b) => Avx.Min(a, b);
+#endif
+}

@@ -1,0 +1,44 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace AttentionGen.Runtime;
+
+/// <summary>
+/// Per-thread scratch memory for generated kernels (packed key panels, score rows). Grows to the
+/// largest size any kernel on the thread has asked for and is then reused: no allocation per call
+/// once a thread has run its largest kernel.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class KernelScratch
+{
+    [ThreadStatic]
+    private static float[]? t_buffer;
+
+    /// <summary>
+    /// Returns a reference to at least <paramref name="length"/> floats of this thread's scratch memory.
+    /// The contents are unspecified. The memory stays valid until the next call on the same thread.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref float Get(int length)
+    {
+        float[]? buffer = t_buffer;
+        if (buffer is null || buffer.Length < length)
+        {
+            buffer = Grow(length);
+        }
+        return ref MemoryMarshal.GetArrayDataReference(buffer);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float[] Grow(int length)
+    {
+        // Round up to 4 KiB of floats so shapes of similar size share one buffer; extra 64 floats of slack
+        // let vector loads of a last partial panel stay inside the array.
+        int size = checked(((length + 64 + 1023) / 1024) * 1024);
+        float[] buffer = GC.AllocateUninitializedArray<float>(size, pinned: false);
+        t_buffer = buffer;
+        return buffer;
+    }
+}
