@@ -419,7 +419,7 @@ internal static class KernelEmitter
                     w.Line($"t = o{r}_{c} * pj;   // last {used} column(s) of the head");
                     for (int lane = 0; lane < used; lane++)
                     {
-                        w.Line($"Unsafe.Add(ref o{r}, {vector * vl + lane}) = t.GetElement({lane});");
+                        w.Line($"Unsafe.Add(ref o{r}, {vector * vl + lane}) = {pv.Static}.GetElement(t, {lane});");
                     }
                 }
             }

@@ -1,0 +1,41 @@
+using System;
+using System.Runtime;
+using AttentionGen;
+
+// Calls each kernel once and prints its first-call time (JIT included). The parent test reads the
+// JIT's own summary of every compiled method; this program only has to make the JIT compile them.
+Probe<P_H1_S16_D64>();
+Probe<P_H8_S32_D8>();
+Probe<P_H4_S64_D32>();
+Probe<P_H12_S128_D64>();
+Probe<P_H8_S512_D64>();
+Probe<P_H1_S2048_D64>();
+Probe<P_H12_S128_D64_Causal>();
+Probe<P_H1_S2048_D64_Causal>();
+Probe<P_H4_S256_D128>();
+Probe<P_H2_S64_D1024>();
+Probe<P_H3_S37_D17_Causal>();
+return 0;
+
+static void Probe<T>() where T : IAttentionKernel<T>
+{
+    float[] x = new float[T.SeqLen * T.Dim];
+    float[] o = new float[x.Length];
+    for (int i = 0; i < x.Length; i++) x[i] = (i % 7) * 0.1f;
+    TimeSpan before = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
+    T.SelfAttend(x, o);
+    TimeSpan jit = System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - before;
+    Console.WriteLine($"{typeof(T).Name}: first-call JIT time {jit.TotalMilliseconds:F2} ms");
+}
+
+[Attention(16, 64, 1)] public partial struct P_H1_S16_D64 { }
+[Attention(32, 64, 8)] public partial struct P_H8_S32_D8 { }
+[Attention(64, 128, 4)] public partial struct P_H4_S64_D32 { }
+[Attention(128, 768, 12)] public partial struct P_H12_S128_D64 { }
+[Attention(512, 512, 8)] public partial struct P_H8_S512_D64 { }
+[Attention(2048, 64, 1)] public partial struct P_H1_S2048_D64 { }
+[Attention(128, 768, 12, Causal = true)] public partial struct P_H12_S128_D64_Causal { }
+[Attention(2048, 64, 1, Causal = true)] public partial struct P_H1_S2048_D64_Causal { }
+[Attention(256, 512, 4)] public partial struct P_H4_S256_D128 { }
+[Attention(64, 2048, 2)] public partial struct P_H2_S64_D1024 { }
+[Attention(37, 51, 3, Causal = true)] public partial struct P_H3_S37_D17_Causal { }

@@ -1,0 +1,4 @@
+using AttentionGen;
+
+[Attention(9, 24, 2, Causal = true)]
+public partial struct GlobalNamespace9 { }
