@@ -33,4 +33,11 @@ public interface IAttentionKernel<TSelf> where TSelf : IAttentionKernel<TSelf>
 
     /// <summary>Self-attention: <c>Attend(x, x, x, output)</c>.</summary>
     static abstract void SelfAttend(ReadOnlySpan<float> x, Span<float> output);
+
+    /// <summary>
+    /// Infrastructure for the parallel overloads: computes part <paramref name="part"/> of
+    /// <paramref name="parts"/> on inputs that were already validated. Not for direct use.
+    /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    static abstract void RunPart(ref float q, ref float k, ref float v, ref float output, int part, int parts);
 }

@@ -115,20 +115,14 @@ public class PeerBenchmarks
     [Benchmark]
     public void OrtMha2T() => _ort!.RunBound();
 
-    // ------------------------------------------------------------------ generated kernels (lead)
-    //
-    // LEAD: add the AttentionGen generated kernels here, next to the peers. Declare the [Attention] kernels
-    // (one per row of Shapes.All, causal and not) in a Generated/ folder of this project, then add e.g.
-    //
-    //     [GlobalSetup(Target = nameof(Generated))]
-    //     public void SetupGenerated() { /* _inputs/_output as in Setup; pick the kernel for (Info, Causal);
-    //                                       check it with PeerFactory.MaxAbsDiff-style code before timing */ }
-    //
-    //     [Benchmark]
-    //     public void Generated() => /* call the generated kernel for (Shape, Causal) on _inputs into _output */;
-    //
-    // The simplest way to reuse the checking code is to wrap the kernel in an IAttentionPeer and add its name
-    // to PeerFactory.Create / PeerFactory.All (then --check covers it too).
+    // ------------------------------------------------------------------ generated kernels
+
+    [GlobalSetup(Target = nameof(Generated))]
+    public void SetupGenerated() => Setup("Generated");
+
+    /// <summary>The AttentionGen kernel for this shape (widest accelerated path: Vector512 here).</summary>
+    [Benchmark(Baseline = true)]
+    public void Generated() => _peer!.Run(_inputs.Q, _inputs.K, _inputs.V, _output);
 
     [GlobalCleanup]
     public void Cleanup()

@@ -9,7 +9,7 @@ public static class PeerFactory
 {
     public static readonly string[] All =
     [
-        "Naive", "TensorPrimitives", "RuntimeTiled", "RuntimeTiledV256", "RuntimeTiledScalar",
+        "Generated", "Naive", "TensorPrimitives", "RuntimeTiled", "RuntimeTiledV256", "RuntimeTiledScalar",
         "OrtAttention1T", "OrtMha1T", "OrtAttention2T", "OrtMha2T",
     ];
 
@@ -18,6 +18,7 @@ public static class PeerFactory
         int h = shape.Heads, s = shape.SeqLen, dh = shape.HeadDim;
         return name switch
         {
+            "Generated" when scale is null => Generated.GeneratedKernels.Create(shape, causal),
             "Naive" => new NaiveAttention(h, s, dh, causal, scale),
             "TensorPrimitives" => new TensorPrimitivesAttention(h, s, dh, causal, scale),
             "RuntimeTiled" => new RuntimeTiledAttention(h, s, dh, causal, scale),

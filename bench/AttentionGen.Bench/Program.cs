@@ -15,6 +15,11 @@ public static class Program
             return CheckMode.Run();
         }
 
+        if (args.Contains("--quick"))
+        {
+            return QuickMode.Run(args);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

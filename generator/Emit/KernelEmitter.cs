@@ -79,14 +79,14 @@ internal static class KernelEmitter
         w.Line($"/// <item>Shape: {s.Heads} head(s) × {s.SeqLen} rows × head dimension {s.HeadDim} (Dim {s.Dim}); scale {scale}; {(s.Causal ? "causal (row i sees keys j ≤ i)" : "not causal")}.</item>");
         foreach (KernelPlan p in plans)
         {
-            w.Line($"/// <item>{p.VectorName} path: Q·Kᵀ in blocks of {KernelPlan.RowsPerBlock} query rows × {p.PanelWidth} keys ({KernelPlan.RowsPerBlock * p.ScoreVectorsPerPanel} accumulators); each head's keys are packed transposed into {p.Panels} panel(s) so keys are the vector lanes; the head dimension is reduced {(p.DimUnroll == s.HeadDim ? "fully unrolled" : $"in unrolled chunks of {p.DimUnroll}")}. "
+            w.Line($"/// <item>{p.VectorName} path: Q·Kᵀ in blocks of {p.RowsPerBlock} query rows × {p.PanelWidth} keys ({p.RowsPerBlock * p.ScoreVectorsPerPanel} accumulators); each head's keys are packed transposed into {p.Panels} panel(s) so keys are the vector lanes; the head dimension is reduced {(p.DimUnroll == s.HeadDim ? "fully unrolled" : $"in unrolled chunks of {p.DimUnroll}")}. "
                 + $"Softmax over each materialised score row ({p.PaddedKeys} floats). "
-                + $"P·V: {KernelPlan.RowsPerBlock} rows × {s.HeadDim} columns in {p.Strips.Count} strip(s) of ≤ {p.MaxStripVectors} {p.ValueVectorName} accumulators per row; values {(p.PackValues ? $"packed to a padded stride of {p.PaddedHeadDim}" : "read in place")}."
+                + $"P·V: {p.RowsPerBlock} rows × {s.HeadDim} columns in {p.Strips.Count} strip(s) of ≤ {p.MaxStripVectors} {p.ValueVectorName} accumulators per row; values {(p.PackValues ? $"packed per head into contiguous rows of {p.PaddedHeadDim}" : "read in place")}."
                 + (p.TailRows > 0 ? $" The last {p.TailRows} row(s) use a {p.TailRows}-row block." : "") + "</item>");
         }
         if (s.Causal)
         {
-            w.Line("/// <item>Causal: a block of rows i0..i0+3 computes only the key panels up to its last row and reads only values j &lt; i0+4; blocks above the diagonal are never computed and no mask is read.</item>");
+            w.Line($"/// <item>Causal: a block of rows i0..i0+{plans[0].RowsPerBlock - 1} computes only the key panels up to its last row and reads only values j &lt; i0+{plans[0].RowsPerBlock}; blocks above the diagonal are never computed and no mask is read.</item>");
         }
         w.Line("/// <item>Scalar path (where Vector256 is not hardware accelerated): <see cref=\"global::AttentionGen.Runtime.ScalarAttention\"/>, same contract.</item>");
         w.Line("/// </list>");
@@ -126,24 +126,45 @@ internal static class KernelEmitter
         w.Line();
 
         string shapeText = $"[{s.SeqLen}, {s.Dim}]";
-        w.Line("/// <summary>");
-        w.Line($"/// Multi-head attention: for each head h, <c>O_h = softmax(Q_h K_hᵀ · Scale) V_h</c>{(s.Causal ? " with causal masking" : "")}.");
-        w.Line("/// </summary>");
-        w.Line($"/// <param name=\"q\">Queries, row-major {shapeText}; head h owns columns [h·HeadDim, (h+1)·HeadDim).</param>");
-        w.Line($"/// <param name=\"k\">Keys, row-major {shapeText}.</param>");
-        w.Line($"/// <param name=\"v\">Values, row-major {shapeText}.</param>");
-        w.Line($"/// <param name=\"output\">Receives {shapeText}; must not overlap the inputs.</param>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or the output overlaps an input. Nothing is written.</exception>");
+        string ros = "global::System.ReadOnlySpan<float>";
+        string span = "global::System.Span<float>";
+        string guard = "global::AttentionGen.Runtime.KernelGuard";
+        string parallel = "global::AttentionGen.Runtime.KernelParallel";
+        string causalNote = s.Causal ? " with causal masking" : "";
+
+        void AttendDocs(bool withDegree)
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// Multi-head attention: for each head h, <c>O_h = softmax(Q_h K_hᵀ · Scale) V_h</c>{causalNote}{(withDegree ? ", on up to <paramref name=\"maxDegreeOfParallelism\"/> threads" : "")}.");
+            w.Line("/// </summary>");
+            w.Line($"/// <param name=\"q\">Queries, row-major {shapeText}; head h owns columns [h·HeadDim, (h+1)·HeadDim).</param>");
+            w.Line($"/// <param name=\"k\">Keys, row-major {shapeText}.</param>");
+            w.Line($"/// <param name=\"v\">Values, row-major {shapeText}.</param>");
+            w.Line($"/// <param name=\"output\">Receives {shapeText}; must not overlap the inputs.</param>");
+        }
+        void DegreeDocs()
+        {
+            w.Line("/// <param name=\"maxDegreeOfParallelism\">The most threads to use, the calling thread included (≥ 1). Work is split into whole heads (or interleaved blocks of rows when there are fewer heads than threads); problems too small to gain from threads stay on the calling thread. Results are bit-identical to the serial call.</param>");
+            w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"maxDegreeOfParallelism\"/> is less than 1. Nothing is written.</exception>");
+        }
+        const string ThrowsDoc = "/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or the output overlaps an input. Nothing is written.</exception>";
+
+        AttendDocs(withDegree: false);
+        w.Line(ThrowsDoc);
         w.Line(gen);
-        w.Open("public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output)");
-        w.Line($"global::AttentionGen.Runtime.KernelGuard.Length(q.Length, SeqLen * Dim, nameof(q), \"q is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
-        w.Line($"global::AttentionGen.Runtime.KernelGuard.Length(k.Length, SeqLen * Dim, nameof(k), \"k is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
-        w.Line($"global::AttentionGen.Runtime.KernelGuard.Length(v.Length, SeqLen * Dim, nameof(v), \"v is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
-        w.Line($"global::AttentionGen.Runtime.KernelGuard.Length(output.Length, SeqLen * Dim, nameof(output), \"output is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
-        w.Line("global::AttentionGen.Runtime.KernelGuard.NoOverlap(q, output, nameof(q), nameof(output));");
-        w.Line("global::AttentionGen.Runtime.KernelGuard.NoOverlap(k, output, nameof(k), nameof(output));");
-        w.Line("global::AttentionGen.Runtime.KernelGuard.NoOverlap(v, output, nameof(v), nameof(output));");
+        w.Open($"public static void Attend({ros} q, {ros} k, {ros} v, {span} output)");
+        w.Line("Check(q, k, v, output);");
         w.Line("Run(q, k, v, output);");
+        w.Close();
+        w.Line();
+
+        AttendDocs(withDegree: true);
+        DegreeDocs();
+        w.Line(ThrowsDoc);
+        w.Line(gen);
+        w.Open($"public static void Attend({ros} q, {ros} k, {ros} v, {span} output, int maxDegreeOfParallelism)");
+        w.Line("Check(q, k, v, output);");
+        w.Line("RunParallel(q, k, v, output, maxDegreeOfParallelism);");
         w.Close();
         w.Line();
 
@@ -152,17 +173,60 @@ internal static class KernelEmitter
         w.Line($"/// <param name=\"output\">Receives {shapeText}; must not overlap <paramref name=\"x\"/>.</param>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or the output overlaps the input. Nothing is written.</exception>");
         w.Line(gen);
-        w.Open("public static void SelfAttend(global::System.ReadOnlySpan<float> x, global::System.Span<float> output)");
-        w.Line($"global::AttentionGen.Runtime.KernelGuard.Length(x.Length, SeqLen * Dim, nameof(x), \"x is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
-        w.Line($"global::AttentionGen.Runtime.KernelGuard.Length(output.Length, SeqLen * Dim, nameof(output), \"output is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
-        w.Line("global::AttentionGen.Runtime.KernelGuard.NoOverlap(x, output, nameof(x), nameof(output));");
+        w.Open($"public static void SelfAttend({ros} x, {span} output)");
+        w.Line("CheckSelf(x, output);");
         w.Line("Run(x, x, x, output);");
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>Self-attention on up to <paramref name=\"maxDegreeOfParallelism\"/> threads: <c>Attend(x, x, x, output, maxDegreeOfParallelism)</c>.</summary>");
+        w.Line($"/// <param name=\"x\">The sequence, row-major {shapeText}.</param>");
+        w.Line($"/// <param name=\"output\">Receives {shapeText}; must not overlap <paramref name=\"x\"/>.</param>");
+        DegreeDocs();
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or the output overlaps the input. Nothing is written.</exception>");
+        w.Line(gen);
+        w.Open($"public static void SelfAttend({ros} x, {span} output, int maxDegreeOfParallelism)");
+        w.Line("CheckSelf(x, output);");
+        w.Line("RunParallel(x, x, x, output, maxDegreeOfParallelism);");
+        w.Close();
+        w.Line();
+
+        w.Line("// Argument checks shared by the entry points: lengths first, then aliasing of the output.");
+        w.Open($"private static void Check({ros} q, {ros} k, {ros} v, {span} output)");
+        w.Line($"{guard}.Length(q.Length, SeqLen * Dim, nameof(q), \"q is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
+        w.Line($"{guard}.Length(k.Length, SeqLen * Dim, nameof(k), \"k is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
+        w.Line($"{guard}.Length(v.Length, SeqLen * Dim, nameof(v), \"v is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
+        w.Line($"{guard}.Length(output.Length, SeqLen * Dim, nameof(output), \"output is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
+        w.Line($"{guard}.NoOverlap(q, output, nameof(q), nameof(output));");
+        w.Line($"{guard}.NoOverlap(k, output, nameof(k), nameof(output));");
+        w.Line($"{guard}.NoOverlap(v, output, nameof(v), nameof(output));");
+        w.Close();
+        w.Line();
+        w.Open($"private static void CheckSelf({ros} x, {span} output)");
+        w.Line($"{guard}.Length(x.Length, SeqLen * Dim, nameof(x), \"x is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
+        w.Line($"{guard}.Length(output.Length, SeqLen * Dim, nameof(output), \"output is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
+        w.Line($"{guard}.NoOverlap(x, output, nameof(x), nameof(output));");
+        w.Close();
+        w.Line();
+
+        double flops = 4.0 * s.Heads * (double)s.SeqLen * s.SeqLen * s.HeadDim * (s.Causal ? 0.5 : 1.0);
+        w.Line($"// Multiply-adds of one call × 2 ({(s.Causal ? "about half of 4·H·S²·dh: causal" : "4·H·S²·dh")}), to decide how many threads pay off.");
+        w.Line($"private const double Flops = {flops.ToString("0.###E+0", System.Globalization.CultureInfo.InvariantCulture)};");
+        w.Line();
+        w.Open($"private static void RunParallel({ros} q, {ros} k, {ros} v, {span} output, int maxDegreeOfParallelism)");
+        w.Line($"int parts = {parallel}.Parts(Flops, maxDegreeOfParallelism);");
+        w.Open("if (parts == 1)");
+        w.Line("Run(q, k, v, output);");
+        w.Close();
+        w.Open("else");
+        w.Line($"{parallel}.Run<{spec.Name}>(q, k, v, output, parts);");
+        w.Close();
         w.Close();
         w.Line();
 
         w.Line("// Dispatch to the widest accelerated path; every path computes the same result within the accuracy bound.");
         w.Line(gen);
-        w.Open("private static void Run(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output)");
+        w.Open($"private static void Run({ros} q, {ros} k, {ros} v, {span} output)");
         w.Line("ref float qr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(q);");
         w.Line("ref float kr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(k);");
         w.Line("ref float vr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(v);");
@@ -170,13 +234,33 @@ internal static class KernelEmitter
         string v512 = facts.HasCrossPlatformFma ? "V512.IsHardwareAccelerated" : "global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported";
         string v256 = facts.HasCrossPlatformFma ? "V256.IsHardwareAccelerated" : "global::System.Runtime.Intrinsics.X86.Fma.IsSupported && global::System.Runtime.Intrinsics.X86.Avx2.IsSupported";
         w.Open($"if ({v512})");
-        w.Line("Vector512Path.Run(ref qr, ref kr, ref vr, ref or);");
+        w.Line("Vector512Path.Run(ref qr, ref kr, ref vr, ref or, 0, 1);");
         w.Close();
         w.Open($"else if ({v256})");
-        w.Line("Vector256Path.Run(ref qr, ref kr, ref vr, ref or);");
+        w.Line("Vector256Path.Run(ref qr, ref kr, ref vr, ref or, 0, 1);");
         w.Close();
         w.Open("else");
         w.Line("global::AttentionGen.Runtime.ScalarAttention.Attend(q, k, v, output, SeqLen, Dim, Heads, Scale, Causal);");
+        w.Close();
+        w.Close();
+        w.Line();
+
+        w.Line("// One part of a parallel call (see KernelParallel); the scalar path is not split: part 0 does it all.");
+        w.Line(gen);
+        w.Open($"static void {iface}.RunPart(ref float q, ref float k, ref float v, ref float output, int part, int parts)");
+        w.Open($"if ({v512})");
+        w.Line("Vector512Path.Run(ref q, ref k, ref v, ref output, part, parts);");
+        w.Close();
+        w.Open($"else if ({v256})");
+        w.Line("Vector256Path.Run(ref q, ref k, ref v, ref output, part, parts);");
+        w.Close();
+        w.Open("else if (part == 0)");
+        w.Line("global::AttentionGen.Runtime.ScalarAttention.Attend(");
+        w.Line("    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref q, SeqLen * Dim),");
+        w.Line("    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref k, SeqLen * Dim),");
+        w.Line("    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref v, SeqLen * Dim),");
+        w.Line("    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output, SeqLen * Dim),");
+        w.Line("    SeqLen, Dim, Heads, Scale, Causal);");
         w.Close();
         w.Close();
     }
@@ -196,14 +280,17 @@ internal static class KernelEmitter
         w.Line($"private const int PackedKeyFloats = {p.PackedKeyFloats};");
         if (p.PackValues)
         {
-            w.Line($"private const int PaddedHeadDim = {p.PaddedHeadDim};   // values are repacked: HeadDim is not a multiple of {p.ValueLanes}");
+            w.Line($"private const int PaddedHeadDim = {p.PaddedHeadDim};   // stride of the per-head packed values{(p.PartialLastVector ? $" (HeadDim padded to a multiple of {p.ValueLanes})" : "")}");
             w.Line($"private const int PackedValueFloats = {p.PackedValueFloats};");
         }
         w.Line($"private const int ScratchFloats = {p.ScratchFloats};");
         w.Line();
 
-        // Run: heads loop, packing, row blocks.
-        w.Open("public static void Run(ref float q, ref float k, ref float v, ref float o)");
+        // Run: heads loop, packing, row blocks; a part of a parallel call takes whole heads or interleaved blocks.
+        int R = p.RowsPerBlock;
+        w.Line("// Part `part` of `parts` (0 of 1 for a serial call): whole heads when they split evenly across the");
+        w.Line("// parts, otherwise every parts-th block of rows in every head (which also balances causal rows).");
+        w.Open("public static void Run(ref float q, ref float k, ref float v, ref float o, int part, int parts)");
         w.Line("ref float kt = ref global::AttentionGen.Runtime.KernelScratch.Get(ScratchFloats);");
         if (p.PackValues)
         {
@@ -214,7 +301,10 @@ internal static class KernelEmitter
         {
             w.Line("ref float s = ref Unsafe.Add(ref kt, PackedKeyFloats);");
         }
-        w.Open("for (int h = 0; h < Heads; h++)");
+        w.Line("bool byHeads = Heads % parts == 0 || Heads >= 4 * parts;");
+        w.Line("int firstBlock = byHeads ? 0 : part, blockStep = byHeads ? 1 : parts;");
+        w.Line("int h1 = byHeads ? Heads * (part + 1) / parts : Heads;");
+        w.Open("for (int h = byHeads ? Heads * part / parts : 0; h < h1; h++)");
         w.Line("int c = h * HeadDim;");
         w.Line("// This head's keys, transposed into panels so that keys are the vector lanes of the Q·Kᵀ tiles.");
         w.Line("global::AttentionGen.Runtime.KernelPacking.PackKeyPanels(ref Unsafe.Add(ref k, c), Dim, SeqLen, HeadDim, PanelWidth, ref kt);");
@@ -225,16 +315,17 @@ internal static class KernelEmitter
         w.Line("ref float qh = ref Unsafe.Add(ref q, c);");
         w.Line("ref float oh = ref Unsafe.Add(ref o, c);");
         w.Line(p.PackValues ? "ref float vh = ref vp;" : "ref float vh = ref Unsafe.Add(ref v, c);");
-        int R = KernelPlan.RowsPerBlock;
         if (p.FullBlocks > 0)
         {
-            w.Open($"for (int i0 = 0; i0 < {p.FullBlocks * R}; i0 += {R})");
-            w.Line($"Rows{R}(ref qh, ref kt, ref vh, ref oh, ref s, i0);");
+            w.Open($"for (int b = firstBlock; b < {p.FullBlocks}; b += blockStep)");
+            w.Line($"Rows{R}(ref qh, ref kt, ref vh, ref oh, ref s, b * {R});");
             w.Close();
         }
         if (p.TailRows > 0)
         {
+            w.Open($"if (({p.FullBlocks} - firstBlock) % blockStep == 0)   // the last {p.TailRows} row(s)");
             w.Line($"Rows{p.TailRows}(ref qh, ref kt, ref vh, ref oh, ref s, {p.FullBlocks * R});");
+            w.Close();
         }
         w.Close();
         w.Close();
@@ -348,7 +439,7 @@ internal static class KernelEmitter
         w.Line("ref float o0 = ref Unsafe.Add(ref o, i0 * Dim);");
         for (int r = 1; r < rows; r++) w.Line($"ref float o{r} = ref Unsafe.Add(ref o{r - 1}, Dim);");
         int maxCount = p.Strips.Max(st => st.Count);
-        w.Line($"{pv.Type} {string.Join(", ", Enumerable.Range(0, maxCount).Select(c => "w" + c))}, pj{(p.PackValues ? ", t" : "")};");
+        w.Line($"{pv.Type} {string.Join(", ", Enumerable.Range(0, maxCount).Select(c => "w" + c))}, pj{(p.PartialLastVector ? ", t" : "")};");
         for (int r = 0; r < rows; r++)
         {
             w.Line($"{pv.Type} {string.Join(", ", Enumerable.Range(0, maxCount).Select(c => $"o{r}_{c}"))};");
@@ -357,7 +448,7 @@ internal static class KernelEmitter
 
         // Strips: full-width strips that hold no partial vector can share one loop when there are many.
         int lastVector = p.ValueVectors - 1;
-        bool partialLast = p.PackValues;
+        bool partialLast = p.PartialLastVector;
         var loopable = p.Strips.Where(st => st.Count == p.MaxStripVectors && !(partialLast && st.First + st.Count - 1 == lastVector)).ToList();
         var straight = p.Strips.Except(loopable).ToList();
         if (loopable.Count < 3)

@@ -13,18 +13,28 @@ internal readonly record struct Strip(int First, int Count);
 /// </summary>
 internal sealed class KernelPlan
 {
-    /// <summary>Query rows per micro-kernel block.</summary>
-    public const int RowsPerBlock = 4;
+    // Tile sizes per vector width (measured on Zen 5, see bench/RESULTS.md): rows per block, the most key
+    // vectors per Q·Kᵀ panel, and the most value vectors per P·V strip.
+    internal static int Rows512 = 4, KeyVectors512 = 4, ValueVectors512 = 4;
+    internal static int Rows256 = 4, KeyVectors256 = 2, ValueVectors256 = 2;
 
     public KernelPlan(KernelShape shape, int lanes)
     {
+        // Narrow heads have few P·V accumulators per row: use taller blocks so ≥ 8 independent FMA chains
+        // hide the FMA latency (measured: H8-S32-d8 and H4-S64-d32 in bench/RESULTS.md).
+        int valueVectorsPerRow = (shape.HeadDim + lanes - 1) / lanes;
+        int rows = lanes == 16 ? Rows512 : Rows256;
+        if (valueVectorsPerRow <= 2) rows *= 2;
+        RowsPerBlock = Math.Min(rows, shape.SeqLen);
         Shape = shape;
         Lanes = lanes;
         VectorName = lanes == 16 ? "Vector512" : "Vector256";
 
         // Q·Kᵀ: R rows × NC vectors of keys per panel (keys are the lanes; K is packed transposed).
         int keyVectors = (shape.KeyLen + lanes - 1) / lanes;
-        ScoreVectorsPerPanel = Math.Min(2, keyVectors);
+        // Q·Kᵀ accumulators = rows × key vectors, kept at 16.
+        int maxKeyVectors = Math.Max(1, (lanes == 16 ? Rows512 * KeyVectors512 : Rows256 * KeyVectors256) / RowsPerBlock);
+        ScoreVectorsPerPanel = Math.Min(maxKeyVectors, keyVectors);
         PanelWidth = ScoreVectorsPerPanel * lanes;
         Panels = (shape.KeyLen + PanelWidth - 1) / PanelWidth;
         PaddedKeys = Panels * PanelWidth;
@@ -41,10 +51,14 @@ internal sealed class KernelPlan
         ValueLanes = valueLanes;
         ValueVectorName = valueLanes switch { 16 => "Vector512", 8 => "Vector256", _ => "Vector128" };
         ValueVectors = (shape.HeadDim + valueLanes - 1) / valueLanes;
-        PackValues = shape.HeadDim % valueLanes != 0;
+        // Values are repacked per head into contiguous rows when the head is not a multiple of the vector
+        // width (padding) or when rows of V are strided by the other heads' columns: a stride of Dim floats
+        // (e.g. 3 KiB) maps a head's value rows onto a few L1 sets, which then thrash.
+        PartialLastVector = shape.HeadDim % valueLanes != 0;
+        PackValues = PartialLastVector || shape.Heads > 1;
         PaddedHeadDim = ValueVectors * valueLanes;
         // Accumulators per strip: R × StripVectors, kept within ~16 (Vector256) or ~20 (Vector512) live registers.
-        int maxStrip = lanes == 16 ? 4 : 2;
+        int maxStrip = lanes == 16 ? ValueVectors512 : ValueVectors256;
         var strips = new List<Strip>();
         for (int first = 0; first < ValueVectors; first += maxStrip)
         {
@@ -62,6 +76,9 @@ internal sealed class KernelPlan
         ScratchFloats = PackedKeyFloats + PackedValueFloats + ScoreFloats;
     }
 
+    /// <summary>Query rows per micro-kernel block.</summary>
+    public int RowsPerBlock { get; }
+
     public KernelShape Shape { get; }
     public int Lanes { get; }
     public string VectorName { get; }
@@ -74,6 +91,8 @@ internal sealed class KernelPlan
     public string ValueVectorName { get; }
     public int ValueVectors { get; }
     public bool PackValues { get; }
+    /// <summary>True when the head dimension is not a multiple of the value vector width (the last vector is stored lane by lane).</summary>
+    public bool PartialLastVector { get; }
     public int PaddedHeadDim { get; }
     public IReadOnlyList<Strip> Strips { get; }
     public int MaxStripVectors { get; }

@@ -29,3 +29,11 @@ public static partial class Outer
     [Attention(16, 32, 2)]
     public partial struct Nested16 { }
 }
+
+// Large enough to be split across threads: 3 heads (not divisible by 2 → interleaved row blocks),
+// one head (row blocks only), causal, and an odd row count (a tail block).
+[Attention(130, 96, 3)]
+public partial struct Parallel130 { }
+
+[Attention(257, 64, 1, Causal = true)]
+public partial struct ParallelCausal257 { }

@@ -1,0 +1,86 @@
+using System;
+using System.Linq;
+using AttentionGen.Tests.Shared;
+using Xunit;
+
+namespace AttentionGen.Tests;
+
+/// <summary>The maxDegreeOfParallelism overloads: same bits as the serial call, checked arguments, no allocation.</summary>
+public sealed class ParallelTests
+{
+    private static void AssertSameAsSerial<T>(int seed) where T : IAttentionKernel<T>
+    {
+        int n = T.SeqLen * T.Dim;
+        float[] q = TestData.Gaussian(seed, n), k = TestData.Gaussian(seed + 1, n), v = TestData.Gaussian(seed + 2, n);
+        float[] serial = new float[n];
+        T.Attend(q, k, v, serial);
+        foreach (int degree in new[] { 1, 2, 3, 4, 8, 64 })
+        {
+            float[] parallel = new float[n];
+            Attend<T>(q, k, v, parallel, degree);
+            Assert.True(serial.AsSpan().SequenceEqual(parallel), $"{typeof(T).Name} with maxDegreeOfParallelism {degree} differs from the serial result");
+        }
+    }
+
+    // The parallel overloads are generated members, not interface members: call them through a switch.
+    private static void Attend<T>(float[] q, float[] k, float[] v, float[] o, int degree)
+    {
+        if (typeof(T) == typeof(Encoder128)) Encoder128.Attend(q, k, v, o, degree);
+        else if (typeof(T) == typeof(Parallel130)) Parallel130.Attend(q, k, v, o, degree);
+        else if (typeof(T) == typeof(ParallelCausal257)) ParallelCausal257.Attend(q, k, v, o, degree);
+        else if (typeof(T) == typeof(Odd37)) Odd37.Attend(q, k, v, o, degree);
+        else throw new NotSupportedException(typeof(T).Name);
+    }
+
+    [Fact] public void SplitByHeadsMatchesSerial() => AssertSameAsSerial<Encoder128>(41);
+    [Fact] public void InterleavedBlocksMatchSerial() => AssertSameAsSerial<Parallel130>(42);
+    [Fact] public void CausalSingleHeadMatchesSerial() => AssertSameAsSerial<ParallelCausal257>(43);
+    [Fact] public void SmallProblemStaysSerialAndMatches() => AssertSameAsSerial<Odd37>(44);
+
+    [Fact]
+    public void ParallelResultMatchesReference() => KernelHelpers.AssertMatchesReference<ParallelCausal257>(45);
+
+    [Fact]
+    public void SelfAttendParallelMatchesSerial()
+    {
+        float[] x = TestData.Gaussian(46, Parallel130.SeqLen * Parallel130.Dim);
+        float[] a = new float[x.Length], b = new float[x.Length];
+        Parallel130.SelfAttend(x, a);
+        Parallel130.SelfAttend(x, b, maxDegreeOfParallelism: 2);
+        Assert.Equal(a, b);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void InvalidDegreeThrowsAndLeavesOutputUntouched(int degree)
+    {
+        int n = Encoder128.SeqLen * Encoder128.Dim;
+        float[] x = TestData.Gaussian(47, n);
+        float[] o = Enumerable.Repeat(5f, n).ToArray();
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => Encoder128.Attend(x, x, x, o, degree));
+        Assert.Equal("maxDegreeOfParallelism", ex.ParamName);
+        Assert.Contains("at least 1", ex.Message);
+        Assert.All(o, value => Assert.Equal(5f, value));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Encoder128.SelfAttend(x, o, degree));
+    }
+
+    [Fact]
+    public void WrongLengthIsCheckedBeforeTheDegree()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Encoder128.Attend(new float[3], new float[3], new float[3], new float[3], 2));
+        Assert.Equal("q", ex.ParamName);
+    }
+
+    [Fact]
+    public void ParallelCallsDoNotAllocateOnceWarm()
+    {
+        int n = Encoder128.SeqLen * Encoder128.Dim;
+        float[] x = TestData.Gaussian(48, n), o = new float[n];
+        for (int i = 0; i < 5; i++) Encoder128.SelfAttend(x, o, 2);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) Encoder128.SelfAttend(x, o, 2);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated == 0, $"20 parallel calls allocated {allocated} bytes on the calling thread");
+    }
+}
