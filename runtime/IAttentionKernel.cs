@@ -34,6 +34,12 @@ public interface IAttentionKernel<TSelf> where TSelf : IAttentionKernel<TSelf>
     /// <summary>Self-attention: <c>Attend(x, x, x, output)</c>.</summary>
     static abstract void SelfAttend(ReadOnlySpan<float> x, Span<float> output);
 
+    /// <summary>As <see cref="Attend(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>, on up to <paramref name="maxDegreeOfParallelism"/> threads (bit-identical results).</summary>
+    static abstract void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, int maxDegreeOfParallelism);
+
+    /// <summary>As <see cref="SelfAttend(ReadOnlySpan{float}, Span{float})"/>, on up to <paramref name="maxDegreeOfParallelism"/> threads (bit-identical results).</summary>
+    static abstract void SelfAttend(ReadOnlySpan<float> x, Span<float> output, int maxDegreeOfParallelism);
+
     /// <summary>
     /// Infrastructure for the parallel overloads: computes part <paramref name="part"/> of
     /// <paramref name="parts"/> on inputs that were already validated. Not for direct use.

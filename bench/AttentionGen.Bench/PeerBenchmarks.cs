@@ -124,6 +124,13 @@ public class PeerBenchmarks
     [Benchmark(Baseline = true)]
     public void Generated() => _peer!.Run(_inputs.Q, _inputs.K, _inputs.V, _output);
 
+    [GlobalSetup(Target = nameof(Generated2T))]
+    public void SetupGenerated2T() => Setup("Generated2T");
+
+    /// <summary>The AttentionGen kernel with maxDegreeOfParallelism 2 (stays serial where threads do not pay).</summary>
+    [Benchmark]
+    public void Generated2T() => _peer!.Run(_inputs.Q, _inputs.K, _inputs.V, _output);
+
     [GlobalCleanup]
     public void Cleanup()
     {

@@ -9,7 +9,7 @@ public static class PeerFactory
 {
     public static readonly string[] All =
     [
-        "Generated", "Naive", "TensorPrimitives", "RuntimeTiled", "RuntimeTiledV256", "RuntimeTiledScalar",
+        "Generated", "Generated2T", "Naive", "TensorPrimitives", "RuntimeTiled", "RuntimeTiledV256", "RuntimeTiledScalar",
         "OrtAttention1T", "OrtMha1T", "OrtAttention2T", "OrtMha2T",
     ];
 
@@ -19,6 +19,7 @@ public static class PeerFactory
         return name switch
         {
             "Generated" when scale is null => Generated.GeneratedKernels.Create(shape, causal),
+            "Generated2T" when scale is null => Generated.GeneratedKernels.Create(shape, causal, threads: 2),
             "Naive" => new NaiveAttention(h, s, dh, causal, scale),
             "TensorPrimitives" => new TensorPrimitivesAttention(h, s, dh, causal, scale),
             "RuntimeTiled" => new RuntimeTiledAttention(h, s, dh, causal, scale),

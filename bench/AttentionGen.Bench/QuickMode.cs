@@ -20,8 +20,13 @@ public static partial class QuickMode
     [LibraryImport("libc", EntryPoint = "clock_gettime")]
     private static partial int ClockGetTime(int clock, out TimeSpec time);
 
+    // ATTENTIONGEN_WALL=1 switches to wall-clock time (needed for multi-threaded peers).
+    private static readonly bool s_wall = Environment.GetEnvironmentVariable("ATTENTIONGEN_WALL") == "1";
+    private static readonly System.Diagnostics.Stopwatch s_clock = System.Diagnostics.Stopwatch.StartNew();
+
     private static double ThreadCpuMs()
     {
+        if (s_wall) return s_clock.Elapsed.TotalMilliseconds;
         ClockGetTime(3 /* CLOCK_THREAD_CPUTIME_ID */, out TimeSpec t);
         return t.Seconds * 1e3 + t.Nanoseconds / 1e6;
     }

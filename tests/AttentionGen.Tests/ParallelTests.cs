@@ -22,15 +22,8 @@ public sealed class ParallelTests
         }
     }
 
-    // The parallel overloads are generated members, not interface members: call them through a switch.
-    private static void Attend<T>(float[] q, float[] k, float[] v, float[] o, int degree)
-    {
-        if (typeof(T) == typeof(Encoder128)) Encoder128.Attend(q, k, v, o, degree);
-        else if (typeof(T) == typeof(Parallel130)) Parallel130.Attend(q, k, v, o, degree);
-        else if (typeof(T) == typeof(ParallelCausal257)) ParallelCausal257.Attend(q, k, v, o, degree);
-        else if (typeof(T) == typeof(Odd37)) Odd37.Attend(q, k, v, o, degree);
-        else throw new NotSupportedException(typeof(T).Name);
-    }
+    private static void Attend<T>(float[] q, float[] k, float[] v, float[] o, int degree) where T : IAttentionKernel<T> =>
+        T.Attend(q, k, v, o, degree);
 
     [Fact] public void SplitByHeadsMatchesSerial() => AssertSameAsSerial<Encoder128>(41);
     [Fact] public void InterleavedBlocksMatchSerial() => AssertSameAsSerial<Parallel130>(42);
