@@ -16,7 +16,7 @@ public static class ScalarAttention
     /// <summary>Multi-head attention; the caller has validated the span lengths.</summary>
     public static void Attend(
         ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
-        int seqLen, int dim, int heads, float scale, bool causal)
+        int seqLen, int dim, int heads, float scale, bool causal, Span<float> weights = default)
     {
         int headDim = dim / heads;
         ref float scores = ref KernelScratch.Get(seqLen);
@@ -42,6 +42,10 @@ public static class ScalarAttention
                     Unsafe.Add(ref scores, j) = dot * scale;
                 }
                 float inv = KernelMath.SoftmaxRowScalar(ref scores, valid, valid);
+                if (!weights.IsEmpty)
+                {
+                    KernelWeights.StoreRow(ref scores, valid, inv, ref weights[(h * seqLen + i) * seqLen], seqLen);
+                }
                 ref float oi = ref Unsafe.Add(ref or, (nint)i * dim + c0);
                 for (int d = 0; d < headDim; d++)
                 {

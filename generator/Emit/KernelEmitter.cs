@@ -191,6 +191,24 @@ internal static class KernelEmitter
         w.Close();
         w.Line();
 
+        if ((long)s.Heads * s.SeqLen * s.SeqLen <= int.MaxValue)
+        {
+            AttendDocs(withDegree: false);
+            w.Line($"/// <param name=\"weights\">Receives the attention probabilities, row-major [Heads={s.Heads}, SeqLen={s.SeqLen}, SeqLen={s.SeqLen}]: row i of head h holds softmax_j of the scaled scores (each row sums to 1{(s.Causal ? "; entries j &gt; i are 0" : "")}). Written from the same pass that computes the output.</param>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or the output or weights overlap an input or each other. Nothing is written.</exception>");
+            w.Line(gen);
+            w.Open($"public static void Attend({ros} q, {ros} k, {ros} v, {span} output, {span} weights)");
+            w.Line("Check(q, k, v, output);");
+            w.Line($"{guard}.Length(weights.Length, Heads * SeqLen * SeqLen, nameof(weights), \"weights is [Heads={s.Heads}, SeqLen={s.SeqLen}, SeqLen={s.SeqLen}]\");");
+            w.Line($"{guard}.NoOverlap(q, weights, nameof(q), nameof(weights));");
+            w.Line($"{guard}.NoOverlap(k, weights, nameof(k), nameof(weights));");
+            w.Line($"{guard}.NoOverlap(v, weights, nameof(v), nameof(weights));");
+            w.Line($"{guard}.NoOverlap(output, weights, nameof(output), nameof(weights));");
+            w.Line("Run(q, k, v, output, weights);");
+            w.Close();
+            w.Line();
+        }
+
         w.Line("// Argument checks shared by the entry points: lengths first, then aliasing of the output.");
         w.Open($"private static void Check({ros} q, {ros} k, {ros} v, {span} output)");
         w.Line($"{guard}.Length(q.Length, SeqLen * Dim, nameof(q), \"q is [SeqLen={s.SeqLen}, Dim={s.Dim}]\");");
@@ -226,21 +244,22 @@ internal static class KernelEmitter
 
         w.Line("// Dispatch to the widest accelerated path; every path computes the same result within the accuracy bound.");
         w.Line(gen);
-        w.Open($"private static void Run({ros} q, {ros} k, {ros} v, {span} output)");
+        w.Open($"private static void Run({ros} q, {ros} k, {ros} v, {span} output, {span} weights = default)");
         w.Line("ref float qr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(q);");
         w.Line("ref float kr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(k);");
         w.Line("ref float vr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(v);");
         w.Line("ref float or = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);");
+        w.Line("ref float wr = ref weights.IsEmpty ? ref Unsafe.NullRef<float>() : ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);");
         string v512 = facts.HasCrossPlatformFma ? "V512.IsHardwareAccelerated" : "global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported";
         string v256 = facts.HasCrossPlatformFma ? "V256.IsHardwareAccelerated" : "global::System.Runtime.Intrinsics.X86.Fma.IsSupported && global::System.Runtime.Intrinsics.X86.Avx2.IsSupported";
         w.Open($"if ({v512})");
-        w.Line("Vector512Path.Run(ref qr, ref kr, ref vr, ref or, 0, 1);");
+        w.Line("Vector512Path.Run(ref qr, ref kr, ref vr, ref or, ref wr, 0, 1);");
         w.Close();
         w.Open($"else if ({v256})");
-        w.Line("Vector256Path.Run(ref qr, ref kr, ref vr, ref or, 0, 1);");
+        w.Line("Vector256Path.Run(ref qr, ref kr, ref vr, ref or, ref wr, 0, 1);");
         w.Close();
         w.Open("else");
-        w.Line("global::AttentionGen.Runtime.ScalarAttention.Attend(q, k, v, output, SeqLen, Dim, Heads, Scale, Causal);");
+        w.Line("global::AttentionGen.Runtime.ScalarAttention.Attend(q, k, v, output, SeqLen, Dim, Heads, Scale, Causal, weights);");
         w.Close();
         w.Close();
         w.Line();
@@ -249,10 +268,10 @@ internal static class KernelEmitter
         w.Line(gen);
         w.Open($"static void {iface}.RunPart(ref float q, ref float k, ref float v, ref float output, int part, int parts)");
         w.Open($"if ({v512})");
-        w.Line("Vector512Path.Run(ref q, ref k, ref v, ref output, part, parts);");
+        w.Line("Vector512Path.Run(ref q, ref k, ref v, ref output, ref Unsafe.NullRef<float>(), part, parts);");
         w.Close();
         w.Open($"else if ({v256})");
-        w.Line("Vector256Path.Run(ref q, ref k, ref v, ref output, part, parts);");
+        w.Line("Vector256Path.Run(ref q, ref k, ref v, ref output, ref Unsafe.NullRef<float>(), part, parts);");
         w.Close();
         w.Open("else if (part == 0)");
         w.Line("global::AttentionGen.Runtime.ScalarAttention.Attend(");
@@ -290,7 +309,8 @@ internal static class KernelEmitter
         int R = p.RowsPerBlock;
         w.Line("// Part `part` of `parts` (0 of 1 for a serial call): whole heads when they split evenly across the");
         w.Line("// parts, otherwise every parts-th block of rows in every head (which also balances causal rows).");
-        w.Open("public static void Run(ref float q, ref float k, ref float v, ref float o, int part, int parts)");
+        w.Line("// w: the attention probabilities [Heads, SeqLen, SeqLen] to write, or a null reference for none.");
+        w.Open("public static void Run(ref float q, ref float k, ref float v, ref float o, ref float w, int part, int parts)");
         w.Line("ref float kt = ref global::AttentionGen.Runtime.KernelScratch.Get(ScratchFloats);");
         if (p.PackValues)
         {
@@ -315,16 +335,17 @@ internal static class KernelEmitter
         w.Line("ref float qh = ref Unsafe.Add(ref q, c);");
         w.Line("ref float oh = ref Unsafe.Add(ref o, c);");
         w.Line(p.PackValues ? "ref float vh = ref vp;" : "ref float vh = ref Unsafe.Add(ref v, c);");
+        w.Line("ref float wh = ref Unsafe.IsNullRef(ref w) ? ref w : ref Unsafe.Add(ref w, (nint)h * (SeqLen * SeqLen));");
         if (p.FullBlocks > 0)
         {
             w.Open($"for (int b = firstBlock; b < {p.FullBlocks}; b += blockStep)");
-            w.Line($"Rows{R}(ref qh, ref kt, ref vh, ref oh, ref s, b * {R});");
+            w.Line($"Rows{R}(ref qh, ref kt, ref vh, ref oh, ref wh, ref s, b * {R});");
             w.Close();
         }
         if (p.TailRows > 0)
         {
             w.Open($"if (({p.FullBlocks} - firstBlock) % blockStep == 0)   // the last {p.TailRows} row(s)");
-            w.Line($"Rows{p.TailRows}(ref qh, ref kt, ref vh, ref oh, ref s, {p.FullBlocks * R});");
+            w.Line($"Rows{p.TailRows}(ref qh, ref kt, ref vh, ref oh, ref wh, ref s, {p.FullBlocks * R});");
             w.Close();
         }
         w.Close();
@@ -349,7 +370,7 @@ internal static class KernelEmitter
         int nc = p.ScoreVectorsPerPanel;
         int lanes = p.Lanes;
         w.Line($"// Query rows i0..i0+{rows - 1} of one head: scores, softmax, P·V. q, o and v point at the head's first column.");
-        w.Open($"private static void Rows{rows}(ref float q, ref float kt, ref float v, ref float o, ref float s, int i0)");
+        w.Open($"private static void Rows{rows}(ref float q, ref float kt, ref float v, ref float o, ref float w, ref float s, int i0)");
         w.ResetStatements();
         w.Line("ref float q0 = ref Unsafe.Add(ref q, i0 * Dim);");
         for (int r = 1; r < rows; r++) w.Line($"ref float q{r} = ref Unsafe.Add(ref q{r - 1}, Dim);");
@@ -430,6 +451,12 @@ internal static class KernelEmitter
             string valid = s.Causal ? $"i0 + {r + 1}" : "SeqLen";
             w.Line($"float f{r} = global::AttentionGen.Runtime.KernelMath.SoftmaxRow{p.Lanes * 32}(ref s{r}, {valid}, {keys});");
         }
+        w.Open("if (!Unsafe.IsNullRef(ref w))   // the overload that also returns the probabilities");
+        for (int r = 0; r < rows; r++)
+        {
+            w.Line($"global::AttentionGen.Runtime.KernelWeights.StoreRow(ref s{r}, {keys}, f{r}, ref Unsafe.Add(ref w, (i0 + {r}) * SeqLen), SeqLen);");
+        }
+        w.Close();
 
         // ---- P·V
         w.Line();

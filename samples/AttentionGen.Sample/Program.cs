@@ -10,12 +10,12 @@ Console.WriteLine("===================");
 string[] words = { "the", "cat", "walks", "on", "the", "street" };
 float[] x = ToyEmbeddings(words, SentenceAttention.Dim);
 float[] y = new float[x.Length];
-SentenceAttention.SelfAttend(x, y);
+float[] weights = new float[words.Length * words.Length];          // [Heads, SeqLen, SeqLen]
+SentenceAttention.Attend(x, x, x, y, weights);                     // the output and the weights w_ij = softmax_j(x_i · x_j)
 
-// The attention weights w_ij = softmax_j(x_i · x_j), from the float64 reference, to show what the kernel mixes.
-double[] weights = new double[words.Length * words.Length];
 double[] reference = new double[x.Length];
-AttentionReference.Attend(x, x, x, reference, words.Length, words.Length, SentenceAttention.Dim, 1, 1.0, false, weights);
+double[] referenceWeights = new double[weights.Length];
+AttentionReference.Attend(x, x, x, reference, words.Length, words.Length, SentenceAttention.Dim, 1, 1.0, false, referenceWeights);
 
 Console.WriteLine();
 Console.WriteLine("Attention weights (row i: how much word i draws from each word j; rows sum to 1):");
@@ -28,7 +28,7 @@ for (int i = 0; i < words.Length; i++)
     for (int j = 0; j < words.Length; j++) Console.Write($"{weights[i * words.Length + j],8:F3}");
     Console.WriteLine();
 }
-Console.WriteLine($"Kernel vs float64 reference, max |error| over y: {MaxError(y, reference):E2}");
+Console.WriteLine($"Kernel vs float64 reference, max |error| over y: {MaxError(y, reference):E2}, over the weights: {MaxError(weights, referenceWeights):E2}");
 Console.WriteLine("Both \"the\" rows are identical: equal inputs get equal outputs (no positions in basic attention).");
 
 // ---- 2. A multi-head kernel against a naive loop ---------------------------------------------------------

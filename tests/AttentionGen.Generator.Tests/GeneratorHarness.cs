@@ -98,6 +98,10 @@ public sealed class LoadedKernels : IDisposable
         return generic.MakeGenericMethod(type).CreateDelegate<AttendFn>();
     }
 
+    /// <summary>A public static method of a type in the loaded assembly, as a delegate.</summary>
+    public TDelegate Call<TDelegate>(string typeName, string method) where TDelegate : Delegate =>
+        _assembly.GetType(typeName, throwOnError: true)!.GetMethod(method, BindingFlags.Public | BindingFlags.Static)!.CreateDelegate<TDelegate>();
+
     private static void CallAttend<T>(float[] q, float[] k, float[] v, float[] output) where T : IAttentionKernel<T> =>
         T.Attend(q, k, v, output);
 

@@ -51,10 +51,14 @@ public sealed class KernelGridTests : IClassFixture<KernelGridTests.Grid>
         public Grid()
         {
             var source = new StringBuilder("using AttentionGen;\nnamespace Grid;\n");
+            var wrappers = new StringBuilder("public static class WeightsWrappers\n{\n");
             foreach (Config c in Configs)
             {
                 source.Append(CultureInfo.InvariantCulture, $"[Attention({c.SeqLen}, {c.Dim}, {c.Heads}, Causal = {(c.Causal ? "true" : "false")}{(c.UnitScale ? ", Scale = 1f" : "")})] public partial struct {c.Name} {{ }}\n");
+                // The weights overload is a generated member, not an interface member: wrap it for the tests.
+                wrappers.Append(CultureInfo.InvariantCulture, $"    public static void {c.Name}(float[] q, float[] k, float[] v, float[] o, float[] w) => Grid.{c.Name}.Attend(q, k, v, o, w);\n");
             }
+            source.Append(wrappers).Append("}\n");
             Kernels = GeneratorHarness.CompileAndLoad(source.ToString());
         }
 
@@ -95,6 +99,39 @@ public sealed class KernelGridTests : IClassFixture<KernelGridTests.Grid>
         _output.WriteLine($"{c.Name} {distribution} [{TestData.ActivePath}]: max |error| {error:E2}, bound {bound:E2}");
         Assert.True(error <= bound, $"{c.Name} ({distribution}, {TestData.ActivePath} path): max |error| {error:E3} exceeds bound {bound:E3}");
     }
+
+    [Theory]
+    [MemberData(nameof(WeightCases))]
+    public void WeightsMatchFloat64Reference(int index)
+    {
+        Config c = Configs[index];
+        int n = c.SeqLen * c.Dim;
+        float[] q = TestData.Gaussian(5000 + index, n), k = TestData.Gaussian(5100 + index, n), v = TestData.Gaussian(5200 + index, n);
+        float[] output = new float[n], plain = new float[n];
+        float[] weights = new float[c.Heads * c.SeqLen * c.SeqLen];
+        _grid.Kernels.Call<Action<float[], float[], float[], float[], float[]>>("Grid.WeightsWrappers", c.Name)(q, k, v, output, weights);
+        _grid.Kernels.Attend("Grid." + c.Name)(q, k, v, plain);
+        Assert.Equal(plain, output);   // the same computation, plus the stores of the probabilities
+
+        double[] expectedOut = new double[n];
+        double[] expected = new double[weights.Length];
+        AttentionReference.Attend(q, k, v, expectedOut, c.SeqLen, c.SeqLen, c.Dim, c.Heads, c.Scale, c.Causal, expected);
+        double error = TestData.MaxError(weights, expected);
+        double bound = TestData.Bound(TestData.MaxAbsScore(q, k, c.SeqLen, c.SeqLen, c.Dim, c.Heads, c.Scale));
+        Assert.True(error <= bound, $"{c.Name} [{TestData.ActivePath}]: weights max |error| {error:E3} exceeds {bound:E3}");
+        for (int row = 0; row < c.Heads * c.SeqLen; row++)
+        {
+            double sum = 0;
+            for (int j = 0; j < c.SeqLen; j++) sum += weights[row * c.SeqLen + j];
+            Assert.True(Math.Abs(sum - 1) <= 1e-5, $"{c.Name}: row {row} of the weights sums to {sum}");
+            if (c.Causal)
+            {
+                for (int j = row % c.SeqLen + 1; j < c.SeqLen; j++) Assert.Equal(0f, weights[row * c.SeqLen + j]);
+            }
+        }
+    }
+
+    public static IEnumerable<object[]> WeightCases() => Configs.Select(c => new object[] { c.Index });
 
     [Fact]
     public void GridCoversEveryValue()

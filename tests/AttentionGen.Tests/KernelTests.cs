@@ -179,3 +179,43 @@ public sealed class BadInputTests
         Assert.Equal(expected, buffer.AsSpan(N, N).ToArray());
     }
 }
+
+public sealed class WeightsOverloadTests
+{
+    private const int N = OddCausal37.SeqLen * OddCausal37.Dim;
+    private const int W = OddCausal37.Heads * OddCausal37.SeqLen * OddCausal37.SeqLen;
+
+    [Fact]
+    public void WrongWeightsLengthThrowsAndWritesNothing()
+    {
+        float[] x = TestData.Gaussian(61, N);
+        float[] o = Enumerable.Repeat(3f, N).ToArray();
+        float[] w = Enumerable.Repeat(3f, W - 1).ToArray();
+        var ex = Assert.Throws<ArgumentException>(() => OddCausal37.Attend(x, x, x, o, w));
+        Assert.Equal("weights", ex.ParamName);
+        Assert.Contains(W.ToString(), ex.Message);
+        Assert.All(o, value => Assert.Equal(3f, value));
+        Assert.All(w, value => Assert.Equal(3f, value));
+    }
+
+    [Fact]
+    public void WeightsOverlappingOutputAreRejected()
+    {
+        float[] x = TestData.Gaussian(62, N);
+        float[] buffer = new float[N + W];
+        var ex = Assert.Throws<ArgumentException>(() => OddCausal37.Attend(x, x, x, buffer.AsSpan(0, N), buffer.AsSpan(N - 1, W)));
+        Assert.Equal("weights", ex.ParamName);
+    }
+
+    [Fact]
+    public void BuildTimeKernelWeightsMatchReference()
+    {
+        float[] q = TestData.Gaussian(63, N), k = TestData.Gaussian(64, N), v = TestData.Gaussian(65, N);
+        float[] o = new float[N], w = new float[W];
+        OddCausal37.Attend(q, k, v, o, w);
+        double[] ro = new double[N], rw = new double[W];
+        AttentionReference.Attend(q, k, v, ro, OddCausal37.SeqLen, OddCausal37.SeqLen, OddCausal37.Dim, OddCausal37.Heads, OddCausal37.Scale, true, rw);
+        Assert.True(TestData.MaxError(w, rw) <= 1e-6, $"[{TestData.ActivePath}] weights error {TestData.MaxError(w, rw):E3}");
+        Assert.True(TestData.MaxError(o, ro) <= 1e-6, $"[{TestData.ActivePath}] output error {TestData.MaxError(o, ro):E3}");
+    }
+}
