@@ -109,10 +109,29 @@ public sealed class PropertyTests
         const int row = 20;
         float[] k2 = (float[])k.Clone(), v2 = (float[])v.Clone();
         for (int j = row + 1; j < S; j++)
-            for (int d = 0; d < D; d++) { k2[j * D + d] = 1e3f; v2[j * D + d] = -7f; }
+            for (int d = 0; d < D; d++) { k2[j * D + d] = float.PositiveInfinity; v2[j * D + d] = float.NaN; }   // masked: never read
         float[] o2 = new float[S * D];
         OddCausal37.Attend(q, k2, v2, o2);
         Assert.Equal(o1.AsSpan(0, (row + 1) * D).ToArray(), o2.AsSpan(0, (row + 1) * D).ToArray());
+        Assert.All(o2.AsSpan(0, (row + 1) * D).ToArray(), x => Assert.True(float.IsFinite(x)));
+    }
+
+    [Fact]
+    public void CausalMaskedNaNNeverLeaksIntoAnyRow()
+    {
+        // Row i's value row is NaN for every row: row i sees rows j ≤ i, so only rows i ≥ the NaN row may be NaN.
+        const int S = Decoder64.SeqLen, D = Decoder64.Dim;
+        for (int nanRow = 1; nanRow < 8; nanRow++)   // every position inside a 4-row block
+        {
+            float[] x = TestData.Gaussian(29 + nanRow, S * D);
+            float[] v = (float[])x.Clone();
+            for (int d = 0; d < D; d++) v[nanRow * D + d] = float.NaN;
+            float[] o = new float[S * D];
+            Decoder64.Attend(x, x, v, o);
+            for (int i = 0; i < nanRow; i++)
+                for (int d = 0; d < D; d++)
+                    Assert.True(float.IsFinite(o[i * D + d]), $"[{TestData.ActivePath}] row {i} (before the NaN value row {nanRow}) is {o[i * D + d]}");
+        }
     }
 
     [Fact]
