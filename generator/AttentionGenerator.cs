@@ -80,12 +80,22 @@ public sealed class AttentionGenerator : IIncrementalGenerator
         var containers = new List<ContainingType>();
         for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
         {
-            containers.Insert(0, new ContainingType(Keyword(t), t.Name));
+            containers.Insert(0, new ContainingType(Keyword(t), Identifier(t.Name)));
         }
+        // The namespace as C# (keywords escaped: namespace @event), the hint name from the plain names: a hint
+        // name may not contain '@' (a struct named @class once made AddSource throw).
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        string fullName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "");
-        return new KernelSpec(ns, EquatableArray<ContainingType>.From(containers), type.Name, fullName + ".g.cs", shape);
+        var hint = new System.Text.StringBuilder();
+        for (ISymbol? s = type; s is not null && s is not INamespaceSymbol { IsGlobalNamespace: true }; s = s.ContainingSymbol)
+        {
+            hint.Insert(0, hint.Length == 0 ? s.Name : s.Name + ".");
+        }
+        return new KernelSpec(ns, EquatableArray<ContainingType>.From(containers), Identifier(type.Name), hint + ".g.cs", shape);
     }
+
+    /// <summary>A name as a C# identifier: keywords and contextual keywords get an '@' (the symbol's Name has none).</summary>
+    private static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     private static string Keyword(INamedTypeSymbol type) => type switch
     {

@@ -116,6 +116,25 @@ public sealed class DiagnosticsTests
     }
 
     [Fact]
+    public void KeywordNamesAreEscapedInGeneratedCode()
+    {
+        // The generated code must compile for names that are keywords (escaped with '@' in source).
+        DiagnosticsTestKit.Run run = Verify("""
+            namespace @event.@class
+            {
+                [Attention(2, 8)] partial struct @struct { }
+                partial class @var
+                {
+                    [Attention(2, 8)] partial struct @record { }
+                }
+            }
+            """);
+        Assert.Equal(new[] { "event.class.struct.g.cs", "event.class.var.record.g.cs" }, run.Generator.GeneratedSources.Select(s => s.HintName).OrderBy(n => n, StringComparer.Ordinal));
+        Assert.Empty(run.GeneratedCodeDiagnostics);
+        Assert.DoesNotContain(run.Output.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+    }
+
+    [Fact]
     public void CSharp11IsEnough()
     {
         DiagnosticsTestKit.Run run = Verify("[Attention(4, 8)] partial struct K { }", LanguageVersion.CSharp11);
