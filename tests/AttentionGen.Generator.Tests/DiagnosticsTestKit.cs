@@ -55,21 +55,22 @@ internal static class DiagnosticsTestKit
         GeneratorHarness.CreateCompilation()
             .AddSyntaxTrees(sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, options, path: $"Test{i}.cs")));
 
-    /// <summary>The result of running the generator, then the analyzer over the generator's output compilation.</summary>
+    /// <summary>The result of running the generator, then the compiler and the analyzer over the generator's output compilation.</summary>
     public sealed record Run(
         Compilation Output,
         GeneratorRunResult Generator,
         ImmutableArray<Diagnostic> Analyzer,
+        ImmutableArray<Diagnostic> Compiler,
         IReadOnlyList<Exception> AnalyzerExceptions)
     {
         /// <summary>Compiler diagnostics (warnings and errors) located in generated files: must stay empty.</summary>
         public IReadOnlyList<Diagnostic> GeneratedCodeDiagnostics =>
-            Output.GetDiagnostics()
+            Compiler
                 .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && Generator.GeneratedSources.Any(g => g.SyntaxTree == tree))
                 .ToList();
     }
 
-    public static Run GenerateAndAnalyze(CSharpCompilation compilation)
+    public static Run GenerateAndAnalyze(CSharpCompilation compilation, bool analyzeOutput = true)
     {
         var parseOptions = (CSharpParseOptions)(compilation.SyntaxTrees.FirstOrDefault()?.Options ?? GeneratorHarness.ParseOptions);
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
@@ -85,10 +86,13 @@ internal static class DiagnosticsTestKit
             onAnalyzerException: (exception, _, _) => { lock (exceptions) exceptions.Add(exception); },
             concurrentAnalysis: false,
             logAnalyzerExecutionTime: false);
-        ImmutableArray<Diagnostic> diagnostics = output
+        // One pass for compiler and analyzer diagnostics: binding the generated kernels is the expensive part.
+        // analyzeOutput: false analyzes the input compilation instead (no generated kernels to bind: much faster).
+        ImmutableArray<Diagnostic> all = (analyzeOutput ? output : compilation)
             .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new AttentionAttributeAnalyzer()), options)
-            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
-        return new Run(output, result, diagnostics, exceptions);
+            .GetAllDiagnosticsAsync().GetAwaiter().GetResult();
+        bool fromAnalyzer(Diagnostic d) => d.Id.StartsWith("AG", StringComparison.Ordinal) || d.Id.StartsWith("AD", StringComparison.Ordinal);
+        return new Run(output, result, all.Where(fromAnalyzer).ToImmutableArray(), all.Where(d => !fromAnalyzer(d)).ToImmutableArray(), exceptions);
     }
 
     public static string Describe(IEnumerable<Diagnostic> diagnostics) =>

@@ -112,7 +112,8 @@ public sealed class RobustnessTests
     public void MalformedDeclarationsNeverThrow(string declaration)
     {
         string source = "using System;\nusing AttentionGen;\n" + declaration;
-        AssertNoCrash(DiagnosticsTestKit.GenerateAndAnalyze(DiagnosticsTestKit.Compile(GeneratorHarness.ParseOptions, source)), source);
+        // The analyzer sees the input compilation here (fast); the all-in-one test below runs it on the output.
+        AssertNoCrash(DiagnosticsTestKit.GenerateAndAnalyze(DiagnosticsTestKit.Compile(GeneratorHarness.ParseOptions, source), analyzeOutput: false), source);
     }
 
     [Fact]
@@ -147,7 +148,7 @@ public sealed class RobustnessTests
     [Fact]
     public async System.Threading.Tasks.Task RandomTokenMutationsNeverThrow()
     {
-        const int Variants = 300;
+        const int Variants = 250;
         var random = new Random(20261122);
         SyntaxToken[] tokens = SyntaxFactory.ParseTokens(Seed).Where(t => !t.IsKind(SyntaxKind.EndOfFileToken)).ToArray();
         // One driver for all variants, so the incremental paths see them too. Step tracking is off here: with it on,
@@ -215,6 +216,7 @@ public sealed class RobustnessTests
         Assert.True(run.Generator.Exception is null, $"generator threw on {what}\n{run.Generator.Exception}");
         Assert.True(run.AnalyzerExceptions.Count == 0, $"analyzer threw on {what}\n{string.Join("\n", run.AnalyzerExceptions)}");
         Assert.DoesNotContain(run.Analyzer, d => d.Id == "AD0001");
-        Assert.DoesNotContain(run.Output.GetDiagnostics(), d => d.Id == "CS8785");   // "generator failed"
+        // The generator reports nothing itself; a crash would add CS8785 ("generator failed") here.
+        Assert.True(run.Generator.Diagnostics.IsEmpty, $"generator diagnostics on {what}:\n{DiagnosticsTestKit.Describe(run.Generator.Diagnostics)}");
     }
 }
