@@ -146,14 +146,26 @@ internal static class KernelDeclaration
     }
 
     /// <summary>Why the type is not a plain struct ("a class", …), or null when it is one (or is an enum or delegate).</summary>
-    private static string? KindProblem(INamedTypeSymbol type) => type.TypeKind switch
+    private static string? KindProblem(INamedTypeSymbol type)
     {
-        TypeKind.Class => type.IsRecord ? "a record class" : "a class",
-        TypeKind.Interface => "an interface",
-        TypeKind.Struct when type.IsRecord => "a record struct",
-        TypeKind.Struct when type.IsRefLikeType => "a ref struct (it cannot implement IAttentionKernel<T> or be a type argument)",
-        _ => null,
-    };
+        string? kind = type.TypeKind switch
+        {
+            TypeKind.Class => type.IsRecord ? "a record class" : "a class",
+            TypeKind.Interface => "an interface",
+            TypeKind.Struct when type.IsRecord => "a record struct",
+            TypeKind.Struct when type.IsRefLikeType => "a ref struct (it cannot implement IAttentionKernel<T> or be a type argument)",
+            TypeKind.Struct when type.IsFileLocal => "a file-local struct (the generated declaration is in another file, where it would be a different type)",
+            _ => null,
+        };
+        for (INamedTypeSymbol? container = type.ContainingType; kind is null && container is not null; container = container.ContainingType)
+        {
+            if (container.IsFileLocal && type.TypeKind == TypeKind.Struct)
+            {
+                kind = $"nested in the file-local type '{container.Name}' (the generated declaration is in another file, where '{container.Name}' would be a different type: remove 'file' from '{container.Name}')";
+            }
+        }
+        return kind;
+    }
 
     private static void AddCollisions(List<DeclarationProblem> problems, INamedTypeSymbol type, Location nameLocation)
     {

@@ -189,12 +189,17 @@ public sealed class DiagnosticsTests
     [InlineData("public partial record struct {|AG0009:K|};", "is a record struct")]
     [InlineData("public ref partial struct {|AG0009:K|} { }", "is a ref struct")]
     [InlineData("public class {|AG0009:K|} { }", "declare it as 'partial struct K'")]
+    [InlineData("file partial struct {|AG0009:K|} { }", "is a file-local struct")]
     public void AG0009_NotAPlainStruct(string declaration, string fragment)
     {
         DiagnosticsTestKit.Run run = Verify("[Attention(2, 64)] " + declaration, messageFragments: fragment);
         // AttributeUsage accepts classes and interfaces so that AG0009, not CS0592, explains the problem.
         Assert.DoesNotContain(run.Compiler, d => d.Id == "CS0592");
     }
+
+    [Fact]
+    public void AG0009_NestedInAFileLocalType() =>
+        Verify("file partial class F { [Attention(2, 64)] partial struct {|AG0009:K|} { } }", messageFragments: "nested in the file-local type 'F'");
 
     [Fact]
     public void EnumsAndDelegatesAreLeftToTheCompiler()
