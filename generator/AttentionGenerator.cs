@@ -34,7 +34,9 @@ public sealed class AttentionGenerator : IIncrementalGenerator
 
         IncrementalValuesProvider<(KernelSpec Spec, CompilationFacts Facts)> combined = kernels
             .Combine(facts)
-            .WithTrackingName(TrackingNames.KernelsWithFacts);
+            .WithTrackingName(TrackingNames.KernelsWithFacts)
+            .Where(static item => item.Right.CanCompileKernels)
+            .WithTrackingName(TrackingNames.CompilableKernels);
 
         context.RegisterSourceOutput(combined, static (spc, item) =>
             spc.AddSource(item.Spec.HintName, KernelEmitter.Emit(item.Spec, item.Facts)));
@@ -44,38 +46,32 @@ public sealed class AttentionGenerator : IIncrementalGenerator
     {
         INamedTypeSymbol? vector512 = compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector512");
         bool fma = vector512 is not null && !vector512.GetMembers("FusedMultiplyAdd").IsEmpty;
-        return new CompilationFacts(fma);
+        CompilationSupport support = CompilationSupport.Read(compilation);
+        return new CompilationFacts(fma, support.LanguageVersionSupported && support.HasVector512);
     }
 
     private static KernelSpec? Extract(GeneratorAttributeSyntaxContext ctx, CancellationToken token)
     {
+        // A declaration the analyzer reports an error for is skipped, so the user sees that error and not a
+        // cascade of compiler errors in generated code. Record structs never reach here (the predicate wants a
+        // StructDeclarationSyntax) but the analyzer reports them too (AG0009).
         if (ctx.TargetSymbol is not INamedTypeSymbol type || type.TypeKind != TypeKind.Struct || ctx.Attributes.Length != 1)
         {
-            return null;
+            return null;   // a duplicate [Attention] is CS0579
         }
-        if (AttentionAttributeAnalyzer.IsGenericOrInGeneric(type))
+        foreach (DeclarationProblem problem in KernelDeclaration.Check(type, ctx.Attributes[0], token))
         {
-            return null;
-        }
-        // Every declaration of the struct and of its containers must be partial.
-        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
-        {
-            foreach (SyntaxReference reference in t.DeclaringSyntaxReferences)
+            if (problem.IsError)
             {
-                if (reference.GetSyntax(token) is TypeDeclarationSyntax declaration &&
-                    !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                {
-                    return null;
-                }
+                return null;
             }
         }
         token.ThrowIfCancellationRequested();
 
-        ShapeReader.RawShape? raw = ShapeReader.Read(ctx.Attributes[0]);
-        if (raw is null || raw.SeqLen is not int seqLen || raw.Dim is not int dim || raw.Heads is not int heads ||
-            ShapeReader.Validate(raw).Count > 0)
+        ShapeReader.RawShape raw = ShapeReader.Read(ctx.Attributes[0]);
+        if (raw.SeqLen is not int seqLen || raw.Dim is not int dim || raw.Heads is not int heads)
         {
-            return null;
+            return null;   // unreachable: Check reports AG0007 for these
         }
         bool defaultScale = float.IsNaN(raw.Scale);
         float scale = defaultScale ? (float)(1.0 / System.Math.Sqrt(dim / heads)) : raw.Scale;
@@ -84,12 +80,22 @@ public sealed class AttentionGenerator : IIncrementalGenerator
         var containers = new List<ContainingType>();
         for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
         {
-            containers.Insert(0, new ContainingType(Keyword(t), t.Name));
+            containers.Insert(0, new ContainingType(Keyword(t), Identifier(t.Name)));
         }
+        // The namespace as C# (keywords escaped: namespace @event), the hint name from the plain names: a hint
+        // name may not contain '@' (a struct named @class once made AddSource throw).
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        string fullName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "");
-        return new KernelSpec(ns, EquatableArray<ContainingType>.From(containers), type.Name, fullName + ".g.cs", shape);
+        var hint = new System.Text.StringBuilder();
+        for (ISymbol? s = type; s is not null && s is not INamespaceSymbol { IsGlobalNamespace: true }; s = s.ContainingSymbol)
+        {
+            hint.Insert(0, hint.Length == 0 ? s.Name : s.Name + ".");
+        }
+        return new KernelSpec(ns, EquatableArray<ContainingType>.From(containers), Identifier(type.Name), hint + ".g.cs", shape);
     }
+
+    /// <summary>A name as a C# identifier: keywords and contextual keywords get an '@' (the symbol's Name has none).</summary>
+    private static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     private static string Keyword(INamedTypeSymbol type) => type switch
     {

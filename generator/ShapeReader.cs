@@ -15,39 +15,63 @@ internal static class ShapeReader
 {
     public const string AttributeMetadataName = "AttentionGen.AttentionAttribute";
 
-    /// <summary>The raw values as written; null when an argument is missing or not a constant.</summary>
-    internal sealed record RawShape(int? SeqLen, int? Dim, int? Heads, bool Causal, float Scale);
+    /// <summary>The constructor's parameter names, in order.</summary>
+    public static readonly string[] ParameterNames = { "seqLen", "dim", "heads" };
 
-    public static RawShape? Read(AttributeData attribute)
+    /// <summary>The raw values as written; a size is null when its argument is missing or not a constant.</summary>
+    /// <param name="Unreadable">
+    /// Null when every argument was read; otherwise the name of the first argument that is not a constant of
+    /// its declared type, or <c>""</c> when the arguments match no constructor at all.
+    /// </param>
+    internal sealed record RawShape(int? SeqLen, int? Dim, int? Heads, bool Causal, float Scale, string? Unreadable);
+
+    public static RawShape Read(AttributeData attribute)
     {
         if (attribute.AttributeConstructor is null)
         {
-            return null;
+            // The compiler reports why (CS1503, CS1729, CS7036); nothing can be read.
+            return new RawShape(null, null, null, false, float.NaN, "");
         }
         var args = attribute.ConstructorArguments;
-        int? seqLen = args.Length > 0 ? AsInt(args[0]) : null;
-        int? dim = args.Length > 1 ? AsInt(args[1]) : null;
-        int? heads = args.Length > 2 ? AsInt(args[2]) : 1;
+        string? unreadable = null;
+        int? seqLen = ReadInt(args, 0, ref unreadable);
+        int? dim = ReadInt(args, 1, ref unreadable);
+        int? heads = args.Length > 2 ? ReadInt(args, 2, ref unreadable) : 1;
         bool causal = false;
         float scale = float.NaN;
         foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
         {
             switch (named.Key)
             {
-                case "Causal" when named.Value.Value is bool b:
+                case "Causal" when named.Value.Kind != TypedConstantKind.Error && named.Value.Value is bool b:
                     causal = b;
                     break;
-                case "Scale" when named.Value.Value is float f:
+                case "Scale" when named.Value.Kind != TypedConstantKind.Error && named.Value.Value is float f:
                     scale = f;
+                    break;
+                case "Causal" or "Scale":
+                    unreadable ??= named.Key;
                     break;
             }
         }
-        return new RawShape(seqLen, dim, heads, causal, scale);
+        return new RawShape(seqLen, dim, heads, causal, scale, unreadable);
     }
 
-    private static int? AsInt(TypedConstant c) => c.Kind == TypedConstantKind.Primitive && c.Value is int i ? i : null;
+    private static int? ReadInt(System.Collections.Immutable.ImmutableArray<TypedConstant> args, int index, ref string? unreadable)
+    {
+        if (index < args.Length && args[index].Kind == TypedConstantKind.Primitive && args[index].Value is int i)
+        {
+            return i;
+        }
+        unreadable ??= ParameterNames[index];
+        return null;
+    }
 
-    /// <summary>Validates a raw shape; returns the problems (empty when the shape can be generated).</summary>
+    /// <summary>
+    /// Validates a raw shape; returns the problems (empty when the shape can be generated as written).
+    /// Only problems whose descriptor is an error stop generation; warnings describe a shape that is valid but
+    /// probably not what was meant.
+    /// </summary>
     public static List<ShapeProblem> Validate(RawShape raw)
     {
         var problems = new List<ShapeProblem>();
@@ -73,7 +97,25 @@ internal static class ShapeReader
         {
             problems.Add(new ShapeProblem(DiagnosticDescriptors.InvalidScale, "Scale", new object[] { raw.Scale > 0 ? "+∞" : "−∞" }));
         }
+        else if (raw.Scale == 0f)
+        {
+            problems.Add(new ShapeProblem(DiagnosticDescriptors.ZeroScale, "Scale",
+                new object[] { "omit Scale for the default 1/√HeadDim, or give the factor you meant" }));
+        }
         return problems;
+    }
+
+    /// <summary>True when a list of problems contains one that stops generation.</summary>
+    public static bool HasError(List<ShapeProblem> problems)
+    {
+        foreach (ShapeProblem problem in problems)
+        {
+            if (problem.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void CheckPositive(List<ShapeProblem> problems, int? value, string name)

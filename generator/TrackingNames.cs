@@ -7,4 +7,5 @@ internal static class TrackingNames
     public const string ValidKernels = nameof(ValidKernels);
     public const string Facts = nameof(Facts);
     public const string KernelsWithFacts = nameof(KernelsWithFacts);
+    public const string CompilableKernels = nameof(CompilableKernels);
 }

@@ -21,7 +21,9 @@ namespace AttentionGen;
 /// </code>
 /// </example>
 /// </remarks>
-[AttributeUsage(AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
+// Class and Interface are accepted by the compiler on purpose: the AttentionGen analyzer then reports AG0009
+// ("applies only to a plain partial struct … declare it as 'partial struct X'"), which says more than CS0592.
+[AttributeUsage(AttributeTargets.Struct | AttributeTargets.Class | AttributeTargets.Interface, AllowMultiple = false, Inherited = false)]
 public sealed class AttentionAttribute : Attribute
 {
     /// <summary>Declares the shape of the attention layer.</summary>

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using System.Linq;
+using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -9,7 +9,7 @@ namespace AttentionGen.Generator;
 
 /// <summary>
 /// Reports every misuse of <c>[Attention]</c>. The generator itself reports nothing: it silently skips a
-/// declaration this analyzer flags, so diagnostics never disturb the generator's caching.
+/// declaration this analyzer flags with an error, so diagnostics never disturb the generator's caching.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class AttentionAttributeAnalyzer : DiagnosticAnalyzer
@@ -21,7 +21,13 @@ public sealed class AttentionAttributeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.ShapeTooLarge,
         DiagnosticDescriptors.InvalidScale,
         DiagnosticDescriptors.GenericNotSupported,
-        DiagnosticDescriptors.NotConstant);
+        DiagnosticDescriptors.NotConstant,
+        DiagnosticDescriptors.ContainingTypeNotPartial,
+        DiagnosticDescriptors.NotAPlainStruct,
+        DiagnosticDescriptors.MemberNameCollision,
+        DiagnosticDescriptors.LanguageVersionTooOld,
+        DiagnosticDescriptors.TargetFrameworkTooOld,
+        DiagnosticDescriptors.ZeroScale);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -34,11 +40,12 @@ public sealed class AttentionAttributeAnalyzer : DiagnosticAnalyzer
             {
                 return;
             }
-            start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, attributeType), SymbolKind.NamedType);
+            CompilationSupport support = CompilationSupport.Read(start.Compilation);
+            start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, attributeType, support), SymbolKind.NamedType);
         });
     }
 
-    private static void AnalyzeType(SymbolAnalysisContext context, INamedTypeSymbol attributeType)
+    private static void AnalyzeType(SymbolAnalysisContext context, INamedTypeSymbol attributeType, CompilationSupport support)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         foreach (AttributeData attribute in type.GetAttributes())
@@ -47,70 +54,51 @@ public sealed class AttentionAttributeAnalyzer : DiagnosticAnalyzer
             {
                 continue;
             }
-            var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) as AttributeSyntax;
-            Location attributeLocation = attributeSyntax?.GetLocation() ?? type.Locations.FirstOrDefault() ?? Location.None;
-
-            foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+            foreach (DeclarationProblem problem in KernelDeclaration.Check(type, attribute, context.CancellationToken))
             {
-                if (reference.GetSyntax(context.CancellationToken) is TypeDeclarationSyntax declaration &&
-                    !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NotPartial, declaration.Identifier.GetLocation(), type.Name));
-                }
+                context.ReportDiagnostic(problem.ToDiagnostic());
             }
 
-            if (IsGenericOrInGeneric(type))
+            Location attributeLocation = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is AttributeSyntax syntax
+                ? syntax.GetLocation()
+                : Location.None;
+            if (!support.LanguageVersionSupported)
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GenericNotSupported, type.Locations.FirstOrDefault() ?? attributeLocation, type.Name));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LanguageVersionTooOld, attributeLocation,
+                    type.Name, support.LanguageVersionText));
             }
-
-            ShapeReader.RawShape? raw = ShapeReader.Read(attribute);
-            if (raw is null || raw.SeqLen is null || raw.Dim is null || raw.Heads is null)
+            if (!support.HasVector512)
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NotConstant, attributeLocation, type.Name));
-                continue;
-            }
-            foreach (ShapeProblem problem in ShapeReader.Validate(raw))
-            {
-                Location location = ArgumentLocation(attributeSyntax, problem.Argument) ?? attributeLocation;
-                context.ReportDiagnostic(Diagnostic.Create(problem.Descriptor, location, problem.MessageArgs));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TargetFrameworkTooOld, attributeLocation, type.Name));
             }
         }
     }
+}
 
-    internal static bool IsGenericOrInGeneric(INamedTypeSymbol type)
+/// <summary>What the consuming compilation supports, for AG0011 and AG0012 (the generator reads the same facts).</summary>
+internal readonly struct CompilationSupport
+{
+    private CompilationSupport(LanguageVersion languageVersion, bool hasVector512)
     {
-        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
-        {
-            if (t.TypeParameters.Length > 0)
-            {
-                return true;
-            }
-        }
-        return false;
+        LanguageVersion = languageVersion;
+        HasVector512 = hasVector512;
     }
 
-    // Finds the argument that sets a parameter or property: by name (seqLen: 1, Scale = 2) or by position.
-    private static Location? ArgumentLocation(AttributeSyntax? syntax, string? argument)
-    {
-        if (syntax?.ArgumentList is null || argument is null)
-        {
-            return null;
-        }
-        var args = syntax.ArgumentList.Arguments;
-        foreach (AttributeArgumentSyntax arg in args)
-        {
-            string? name = arg.NameColon?.Name.Identifier.ValueText ?? arg.NameEquals?.Name.Identifier.ValueText;
-            if (name == argument)
-            {
-                return arg.GetLocation();
-            }
-        }
-        int position = argument switch { "seqLen" => 0, "dim" => 1, "heads" => 2, _ => -1 };
-        if (position >= 0 && position < args.Count && args[position].NameColon is null && args[position].NameEquals is null)
-        {
-            return args[position].GetLocation();
-        }
-        return null;
-    }
+    /// <summary>The oldest C# the generated code compiles with: it implements static abstract interface members.</summary>
+    public const LanguageVersion MinimumLanguageVersion = LanguageVersion.CSharp11;
+
+    public LanguageVersion LanguageVersion { get; }
+
+    public bool HasVector512 { get; }
+
+    public bool LanguageVersionSupported => LanguageVersion >= MinimumLanguageVersion;
+
+    /// <summary>The version as the user writes it in &lt;LangVersion&gt;, e.g. "10.0".</summary>
+    public string LanguageVersionText => LanguageVersion.ToDisplayString();
+
+    public static CompilationSupport Read(Compilation compilation) => new(
+        (compilation is CSharpCompilation csharp ? csharp.LanguageVersion : LanguageVersion.Default).MapSpecifiedToEffectiveVersion(),
+        compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector512") is not null);
+
+    public override string ToString() => string.Format(CultureInfo.InvariantCulture, "C# {0}, Vector512 {1}", LanguageVersionText, HasVector512);
 }

@@ -5,9 +5,13 @@ namespace AttentionGen.Generator.Models;
 /// <param name="Name">The type's name.</param>
 internal sealed record ContainingType(string Keyword, string Name);
 
-/// <summary>Facts about the consuming compilation that change what code is emitted.</summary>
+/// <summary>Facts about the consuming compilation that change what code is emitted, or whether any is.</summary>
 /// <param name="HasCrossPlatformFma">True when <c>Vector512.FusedMultiplyAdd</c> exists (.NET 9+); otherwise x86 intrinsics are emitted (.NET 8).</param>
-internal sealed record CompilationFacts(bool HasCrossPlatformFma);
+/// <param name="CanCompileKernels">
+/// False when the generated code could not compile: C# older than 11 (AG0011) or no <c>Vector512</c> (.NET 7 or
+/// older, AG0012). Nothing is generated then, so the user sees only the analyzer's diagnostic.
+/// </param>
+internal sealed record CompilationFacts(bool HasCrossPlatformFma, bool CanCompileKernels = true);
 
 /// <summary>The attribute's shape, validated and with defaults resolved.</summary>
 internal sealed record KernelShape(int SeqLen, int Dim, int Heads, bool Causal, float Scale, bool ScaleIsDefault)
