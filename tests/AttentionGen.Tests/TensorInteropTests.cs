@@ -149,6 +149,24 @@ public sealed class TensorInteropTests
     }
 
     [Fact]
+    public void EachSequenceOfABatchTensorIsAccepted()
+    {
+        // [3, S, D]: the whole batch is rejected (never one long sequence), each [1, S, D] slice is accepted.
+        Tensor<float> batch = Tensor.Create(TestData.Gaussian(30, 3 * S * D), [3, S, D]);
+        float[] y = new float[S * D];
+        var e = Assert.Throws<ArgumentException>(() => TensorAttention.SelfAttend<Odd37>(batch, new TensorSpan<float>(new float[S * D], [S, D])));
+        Assert.Contains("has shape [3, 37, 60]", e.Message);
+
+        for (int b = 0; b < 3; b++)
+        {
+            float[] expected = new float[S * D];
+            Odd37.SelfAttend(TestData.Gaussian(30, 3 * S * D).AsSpan(b * S * D, S * D), expected);
+            TensorAttention.SelfAttend<Odd37>(batch.AsReadOnlyTensorSpan().Slice([new NRange(b, b + 1), NRange.All, NRange.All]), new TensorSpan<float>(y, [S, D]));
+            Assert.Equal(expected, y);
+        }
+    }
+
+    [Fact]
     public void AsKernelSpanAliasesTheTensorMemory()
     {
         Tensor<float> t = Tensor.CreateFromShape<float>([1, S, D]);
