@@ -36,7 +36,7 @@ public sealed class FuzzTests
     {
         public int Dim => Heads * HeadDim;
 
-        public string TypeName => $"F{Index}";
+        public string TypeName => $"Fuzz{Index}";   // not F256/V512…: those names clash with the generated aliases (see UserTypeNamedLikeAGeneratedAlias…)
 
         public string Attribute =>
             string.Create(CultureInfo.InvariantCulture,
@@ -103,8 +103,18 @@ public sealed class FuzzTests
                 source.Append(c.Attribute).Append(" public partial struct ").Append(c.TypeName).Append(" { }\n");
             }
             var compileClock = Stopwatch.StartNew();
-            using LoadedKernels kernels = GeneratorHarness.CompileAndLoad(source.ToString());
+            LoadedKernels kernels;
+            try
+            {
+                kernels = GeneratorHarness.CompileAndLoad(source.ToString());
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                failures.Add($"batch {first}..{first + batch.Length - 1} (seed {seed}) did not generate/compile: {e.Message}");
+                continue;
+            }
             compileTime += compileClock.Elapsed;
+            using var unload = kernels;
             foreach (FuzzConfig c in batch)
             {
                 try
@@ -128,6 +138,20 @@ public sealed class FuzzTests
             $"(generate+compile {compileTime.TotalSeconds:F1} s); worst max|error|/bound {worstRatio:F3} at {worst}; failures {failures.Count}");
         _output.WriteLine(summary);
         Assert.True(failures.Count == 0, summary + "\n" + string.Join("\n", failures.Take(20)));
+    }
+
+    [Fact(Skip = "generator bug (found by this fuzz test, reported to the lead): the generated file declares `using F256 = Vector256<float>;` etc. at file level, so a user type named F128/F256/F512/V128/V256/V512/Unsafe in the kernel's namespace shadows the alias and the kernel does not compile (CS0117 'F256' does not contain a definition for 'Zero')")]
+    public void UserTypeNamedLikeAGeneratedAliasDoesNotBreakTheKernel()
+    {
+        foreach (string name in new[] { "F128", "F256", "F512", "V128", "V256", "V512", "Unsafe" })
+        {
+            using LoadedKernels kernels = GeneratorHarness.CompileAndLoad(
+                $"using AttentionGen;\nnamespace Clash;\n[Attention(5, 6, 2, Causal = true)] public partial struct K {{ }}\npublic struct {name} {{ }}\n");
+            float[] x = new float[30], o = new float[30];
+            x[1] = 1f;
+            kernels.Attend("Clash.K")(x, x, x, o);
+            Assert.Equal(1f, o[1]);   // causal row 0 sees only key 0: its output is v's row 0
+        }
     }
 
     /// <summary>Runs one configuration; returns max |error| / bound (≤ 1 passes, ∞ for NaN).</summary>
