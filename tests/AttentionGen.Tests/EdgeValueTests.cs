@@ -67,6 +67,24 @@ public sealed class EdgeValueTests
     }
 
     [Theory, MemberData(nameof(AllKernels))]
+    public void ScoresOf1e30MatchReference(Type kernel) => Invoke(nameof(HugeScores), kernel);
+
+    private static void HugeScores<T>() where T : IAttentionKernel<T>
+    {
+        // Scores of ~1e30 are finite in float32 (q ~ 1e15, k ~ 1): after the max subtraction every weight is
+        // exactly 0 or 1 (one-hot on the largest score), in float32 and in float64 alike.
+        int n = T.SeqLen * T.Dim;
+        float[] q = Scaled(TestData.Gaussian(104, n), 1e15f), k = TestData.Gaussian(105, n), v = TestData.Gaussian(106, n);
+        double big = TestData.MaxAbsScore(q, k, T.SeqLen, T.SeqLen, T.Dim, T.Heads, T.Scale);
+        Assert.InRange(big, 1e14, 1e17);
+        k = Scaled(k, 1e15f);
+        big = TestData.MaxAbsScore(q, k, T.SeqLen, T.SeqLen, T.Dim, T.Heads, T.Scale);
+        Assert.InRange(big, 1e29, 1e32);
+        float[] o = KernelHelpers.Run<T>(q, k, v);
+        AssertClose<T>(o, KernelHelpers.Reference<T>(q, k, v), 1e-6, "scores up to 1e30 (one-hot weights)");
+    }
+
+    [Theory, MemberData(nameof(AllKernels))]
     public void EqualScoresGiveTheMeanOfV(Type kernel) => Invoke(nameof(EqualScores), kernel);
 
     private static void EqualScores<T>() where T : IAttentionKernel<T>
@@ -97,7 +115,7 @@ public sealed class EdgeValueTests
     {
         // One key: its weight is exp(s − s) = 1 exactly, for a tiny, ordinary or huge finite score.
         float[] v = TestData.Gaussian(121, 17);
-        foreach (float magnitude in new[] { 1e-20f, 1f, 1e4f, 1e15f })
+        foreach (float magnitude in new[] { 1e-20f, 1f, 1e4f, 1e15f, 1e30f })
         {
             float[] q = Scaled(TestData.Gaussian(122, 17), magnitude), k = TestData.Gaussian(123, 17);
             float[] o = KernelHelpers.Run<Single1>(q, k, v);
