@@ -1,0 +1,190 @@
+using System;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using AttentionGen.Runtime;
+using AttentionGen.Tests.Shared;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AttentionGen.Tests;
+
+/// <summary>
+/// Direct tests of the fast exp and the softmax row passes in runtime/KernelMath.cs, on both vector widths
+/// and the scalar pass. They run whatever the hardware (Vector512/Vector256 fall back to software where not
+/// accelerated), so the edge semantics are checked on every CI run.
+/// </summary>
+public sealed class EdgeValueKernelMathTests
+{
+    private const float Lo = -87.33654f;   // KernelMath's cut-off: below it exp returns 0
+
+    private readonly ITestOutputHelper _output;
+
+    public EdgeValueKernelMathTests(ITestOutputHelper output) => _output = output;
+
+    private static float[] Exp512(float[] x)
+    {
+        float[] y = new float[x.Length];
+        for (int i = 0; i < x.Length; i += 16) KernelMath.Exp(Vector512.Create(x.AsSpan(i, 16))).CopyTo(y.AsSpan(i, 16));
+        return y;
+    }
+
+    private static float[] Exp256(float[] x)
+    {
+        float[] y = new float[x.Length];
+        for (int i = 0; i < x.Length; i += 8) KernelMath.Exp(Vector256.Create(x.AsSpan(i, 8))).CopyTo(y.AsSpan(i, 8));
+        return y;
+    }
+
+    public static TheoryData<string> Widths() => new() { "Vector512", "Vector256" };
+
+    private static Func<float[], float[]> Exp(string width) => width == "Vector512" ? Exp512 : Exp256;
+
+    [Theory, MemberData(nameof(Widths))]
+    public void ExpPropagatesNaNInEveryLane(string width)
+    {
+        // The MaxNative/MinNative clamp must keep NaN (x86 max/min return the second operand when one is NaN).
+        foreach (float nan in new[] { float.NaN, -float.NaN, BitConverter.Int32BitsToSingle(0x7F80_0001) })
+        {
+            for (int lane = 0; lane < 16; lane++)
+            {
+                float[] x = Enumerable.Range(0, 16).Select(i => -0.5f * i).ToArray();
+                x[lane] = nan;
+                float[] y = Exp(width)(x);
+                Assert.True(float.IsNaN(y[lane]), $"{width} exp: NaN (bits {BitConverter.SingleToInt32Bits(nan):X8}) in lane {lane} gave {y[lane]} [{TestData.ActivePath}]");
+                for (int i = 0; i < 16; i++)
+                {
+                    if (i != lane) Assert.True(float.IsFinite(y[i]) && y[i] > 0, $"{width} exp: lane {i} = {y[i]} next to a NaN lane");
+                }
+            }
+        }
+    }
+
+    [Theory, MemberData(nameof(Widths))]
+    public void ExpEdgeValues(string width)
+    {
+        float[] x =
+        {
+            0f, -0f, float.NegativeInfinity, float.MinValue, -1e30f, -100f, -88f, -87.35f,
+            -87.34f, MathF.BitDecrement(Lo), Lo, MathF.BitIncrement(Lo), -87.3f, -1e-30f, -float.Epsilon, -1f,
+        };
+        float[] y = Exp(width)(x);
+        Assert.Equal(1f, y[0]);                       // exp(0) == 1 exactly
+        Assert.Equal(1f, y[1]);
+        for (int i = 2; i <= 9; i++)
+        {
+            Assert.True(y[i] == 0f && !float.IsNegative(y[i]), $"{width} exp({x[i]:R}) must be +0 (below the cut-off {Lo}), got {y[i]:R}");
+        }
+        for (int i = 10; i < 16; i++)
+        {
+            double exact = Math.Exp(x[i]);
+            Assert.True(y[i] > 0 && Math.Abs(y[i] - exact) <= 2 * Ulp((float)exact), $"{width} exp({x[i]:R}) = {y[i]:R}, exact {exact:R}");
+        }
+        Assert.Equal(1f, y[13]);                      // exp(−1e-30) rounds to 1
+        Assert.Equal(1f, y[14]);
+    }
+
+    [Theory, MemberData(nameof(Widths))]
+    public void ExpIsWithinTwoUlpOnTheSoftmaxRange(string width)
+    {
+        // Dense sweep of [−87.3, 0]: 2^20 evenly spaced points plus every 1024th float bit pattern in the range
+        // (the bit patterns concentrate near 0, where the polynomial's relative error matters most).
+        const int Grid = 1 << 20;
+        int bitsHi = BitConverter.SingleToInt32Bits(87.3f);
+        int patterns = bitsHi / 1024;
+        int total = (Grid + patterns + 15) & ~15;
+        float[] x = new float[total];
+        for (int i = 0; i < Grid; i++) x[i] = (float)(-87.3 * i / (Grid - 1));
+        for (int i = 0; i < patterns; i++) x[Grid + i] = -BitConverter.Int32BitsToSingle(i * 1024);
+        float[] y = Exp(width)(x);
+        double worst = 0;
+        float worstX = 0;
+        for (int i = 0; i < total; i++)
+        {
+            double exact = Math.Exp(x[i]);
+            double ulps = Math.Abs(y[i] - exact) / Ulp((float)exact);
+            if (ulps > worst) { worst = ulps; worstX = x[i]; }
+        }
+        _output.WriteLine($"{width} exp on [-87.3, 0], {total} points [{TestData.ActivePath}]: max error {worst:F3} ulp at x = {worstX:R}");
+        Assert.True(worst <= 2.0, $"{width} exp: max error {worst:F3} ulp at x = {worstX:R} exceeds 2 ulp");
+    }
+
+    private static double Ulp(float f)
+    {
+        f = Math.Abs(f);
+        return MathF.BitIncrement(f) - f;
+    }
+
+    // ------------------------------------------------------------------ softmax row passes
+
+    public static TheoryData<string> Passes() => new() { "512", "256", "scalar" };
+
+    private static float Pass(string which, float[] row, int valid, int end) => which switch
+    {
+        "512" => KernelMath.SoftmaxRow512(ref row[0], valid, end),
+        "256" => KernelMath.SoftmaxRow256(ref row[0], valid, end),
+        _ => KernelMath.SoftmaxRowScalar(ref row[0], valid, end),
+    };
+
+    private static float[] Row(int valid, Func<int, float> value)
+    {
+        float[] row = new float[64];
+        for (int j = 0; j < row.Length; j++) row[j] = j < valid ? value(j) : 12345f;   // junk past `valid` must be ignored
+        return row;
+    }
+
+    [Theory, MemberData(nameof(Passes))]
+    public void SoftmaxRowMatchesFloat64ForLargeFiniteScores(string which)
+    {
+        var rng = new Random(7);
+        foreach (int valid in new[] { 1, 2, 7, 8, 9, 15, 16, 17, 33, 48 })
+        {
+            foreach (double spread in new[] { 1.0, 50.0, 1e4, 1e30 })
+            {
+                float[] row = Row(valid, _ => (float)((rng.NextDouble() * 2 - 1) * spread));
+                double[] scores = row.Take(valid).Select(s => (double)s).ToArray();
+                double max = scores.Max(), sum = scores.Sum(s => Math.Exp(s - max));
+                float inv = Pass(which, row, valid, valid);
+                for (int j = 0; j < valid; j++)
+                {
+                    double expected = Math.Exp(scores[j] - max) / sum;
+                    Assert.True(Math.Abs(row[j] * inv - expected) <= 1e-6,
+                        $"SoftmaxRow{which} valid {valid}, spread {spread:E0}: weight {j} = {row[j] * inv:R}, expected {expected:R}");
+                }
+                int end = which == "512" ? (valid + 15) & ~15 : which == "256" ? (valid + 7) & ~7 : valid;
+                for (int j = valid; j < end; j++) Assert.True(row[j] == 0f, $"SoftmaxRow{which}: lane {j} past valid {valid} must be 0, got {row[j]}");
+            }
+        }
+    }
+
+    [Theory, MemberData(nameof(Passes))]
+    public void SoftmaxRowEdgeSemantics(string which)
+    {
+        foreach (int valid in new[] { 1, 5, 16, 21 })
+        {
+            // All −∞ (a fully masked row): returns 0 and zeros, so the output row is 0.
+            float[] row = Row(valid, _ => float.NegativeInfinity);
+            Assert.Equal(0f, Pass(which, row, valid, valid));
+            Assert.All(row.Take(valid), w => Assert.Equal(0f, w));
+
+            // Some −∞: those keys get weight exactly 0, the rest a normal softmax.
+            row = Row(valid, j => j % 2 == 1 ? float.NegativeInfinity : 0.25f * j);
+            float inv = Pass(which, row, valid, valid);
+            Assert.True(float.IsFinite(inv) && inv > 0, $"SoftmaxRow{which}: 1/Σ = {inv}");
+            for (int j = 1; j < valid; j += 2) Assert.Equal(0f, row[j]);
+
+            // NaN anywhere: every weight and 1/Σ are NaN (the row's output is NaN).
+            for (int at = 0; at < valid; at += Math.Max(1, valid / 3))
+            {
+                row = Row(valid, j => j == at ? float.NaN : -j);
+                inv = Pass(which, row, valid, valid);
+                Assert.True(float.IsNaN(inv), $"SoftmaxRow{which} valid {valid}: NaN at {at} must give 1/Σ = NaN, got {inv}");
+            }
+
+            // +∞ (a score that overflowed): exp(∞ − ∞) = NaN, so the row is NaN, the same on every pass.
+            row = Row(valid, j => j == valid - 1 ? float.PositiveInfinity : 1f);
+            inv = Pass(which, row, valid, valid);
+            Assert.True(float.IsNaN(inv) || float.IsNaN(row[valid - 1] * inv), $"SoftmaxRow{which} valid {valid}: a +∞ score must give a NaN row, got 1/Σ = {inv}, weight {row[valid - 1]}");
+            Assert.True(float.IsNaN(inv), $"SoftmaxRow{which} valid {valid}: a +∞ score must give 1/Σ = NaN, got {inv}");
+        }
+    }
+}
