@@ -47,17 +47,31 @@ internal static class KernelDeclaration
         ("HeadDim", "the constant HeadDim"),
         ("Causal", "the constant Causal"),
         ("Scale", "the constant Scale"),
-        ("Run", "the private dispatch method Run(q, k, v, output)"),
+        ("Run", "the private dispatch method Run(q, k, v, output, weights)"),
+        ("RunParallel", "the private method RunParallel(q, k, v, output, maxDegreeOfParallelism)"),
+        ("Check", "the private argument check Check(q, k, v, output)"),
+        ("CheckSelf", "the private argument check CheckSelf(x, output)"),
+        ("Flops", "the private constant Flops"),
         ("Vector512Path", "the nested class of the Vector512 path"),
         ("Vector256Path", "the nested class of the Vector256 path"),
     };
 
     /// <summary>Parameter types of the generated methods; a user method with other parameters is a legal overload.</summary>
-    private static readonly Dictionary<string, string[]> GeneratedSignatures = new(StringComparer.Ordinal)
+    private const string Ros = "System.ReadOnlySpan<float>", Span = "System.Span<float>";
+
+    private static readonly Dictionary<string, string[][]> GeneratedSignatures = new(StringComparer.Ordinal)
     {
-        ["Attend"] = new[] { "System.ReadOnlySpan<float>", "System.ReadOnlySpan<float>", "System.ReadOnlySpan<float>", "System.Span<float>" },
-        ["SelfAttend"] = new[] { "System.ReadOnlySpan<float>", "System.Span<float>" },
-        ["Run"] = new[] { "System.ReadOnlySpan<float>", "System.ReadOnlySpan<float>", "System.ReadOnlySpan<float>", "System.Span<float>" },
+        ["Attend"] = new[]
+        {
+            new[] { Ros, Ros, Ros, Span },
+            new[] { Ros, Ros, Ros, Span, "int" },
+            new[] { Ros, Ros, Ros, Span, Span },
+        },
+        ["SelfAttend"] = new[] { new[] { Ros, Span }, new[] { Ros, Span, "int" } },
+        ["Run"] = new[] { new[] { Ros, Ros, Ros, Span, Span } },
+        ["RunParallel"] = new[] { new[] { Ros, Ros, Ros, Span, "int" } },
+        ["Check"] = new[] { new[] { Ros, Ros, Ros, Span } },
+        ["CheckSelf"] = new[] { new[] { Ros, Span } },
     };
 
     private static readonly string GeneratedPathMarker = typeof(AttentionGenerator).FullName!;
@@ -191,22 +205,19 @@ internal static class KernelDeclaration
 
     private static bool IsLegalOverload(ISymbol member)
     {
-        if (member is not IMethodSymbol method || !GeneratedSignatures.TryGetValue(method.Name, out string[]? generated))
+        if (member is not IMethodSymbol method || !GeneratedSignatures.TryGetValue(method.Name, out string[][]? signatures))
         {
             return false;   // a field, property, event, nested type, or a method named like a constant: CS0102
         }
-        if (method.Parameters.Length != generated.Length)
+        foreach (string[] generated in signatures)
         {
-            return true;
-        }
-        for (int i = 0; i < generated.Length; i++)
-        {
-            if (method.Parameters[i].Type.ToDisplayString() != generated[i])
+            if (method.Parameters.Length == generated.Length &&
+                method.Parameters.Select((parameter, i) => parameter.Type.ToDisplayString() == generated[i]).All(same => same))
             {
-                return true;
+                return false;   // same parameter types as a generated overload: CS0111
             }
         }
-        return false;   // same parameter types: CS0111 (or an ambiguous overload differing only by ref kind)
+        return true;
     }
 
     private static string Describe(ISymbol member) => member switch

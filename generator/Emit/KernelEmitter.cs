@@ -73,7 +73,7 @@ internal static class KernelEmitter
             w.Line($"/// <item>{p.VectorName} path: Q·Kᵀ in blocks of {p.RowsPerBlock} query rows × {p.PanelWidth} keys ({p.RowsPerBlock * p.ScoreVectorsPerPanel} accumulators); each head's keys are packed transposed into {p.Panels} panel(s) so keys are the vector lanes; the head dimension is reduced {(p.DimUnroll == s.HeadDim ? "fully unrolled" : $"in unrolled chunks of {p.DimUnroll}")}. "
                 + $"Softmax over each materialised score row ({p.PaddedKeys} floats). "
                 + $"P·V: {p.RowsPerBlock} rows × {s.HeadDim} columns in {p.Strips.Count} strip(s) of ≤ {p.MaxStripVectors} {p.ValueVectorName} accumulators per row; values {(p.PackValues ? $"packed per head into contiguous rows of {p.PaddedHeadDim}" : "read in place")}."
-                + (p.TailRows > 0 ? $" The last {p.TailRows} row(s) use a {p.TailRows}-row block." : "") + "</item>");
+                + (p.TailRows > 0 ? $" The last {p.TailRows} row(s) are computed one row at a time (a single-row block keeps the file small)." : "") + "</item>");
         }
         if (s.Causal)
         {
@@ -335,8 +335,10 @@ internal static class KernelEmitter
         }
         if (p.TailRows > 0)
         {
-            w.Open($"if (({p.FullBlocks} - firstBlock) % blockStep == 0)   // the last {p.TailRows} row(s)");
-            w.Line($"Rows{p.TailRows}(ref qh, ref kt, ref vh, ref oh, ref wh, ref s, {p.FullBlocks * R});");
+            w.Open($"if (({p.FullBlocks} - firstBlock) % blockStep == 0)   // the last {p.TailRows} row(s), one at a time");
+            w.Open($"for (int i = {p.FullBlocks * R}; i < SeqLen; i++)");
+            w.Line("Rows1(ref qh, ref kt, ref vh, ref oh, ref wh, ref s, i);");
+            w.Close();
             w.Close();
         }
         w.Close();
@@ -350,7 +352,7 @@ internal static class KernelEmitter
         if (p.TailRows > 0)
         {
             w.Line();
-            WriteRowsBlock(w, p, v, p.TailRows);
+            WriteRowsBlock(w, p, v, 1);
         }
         w.Close();
     }

@@ -101,7 +101,7 @@ public sealed class DiagnosticsTests
                 [Attention(4, 8)] public partial struct WithMembers
                 {
                     public static void Attend(float[] q) { }
-                    public static void SelfAttend(ReadOnlySpan<float> x, Span<float> output, int repeat) { }
+                    public static void SelfAttend(ReadOnlySpan<float> x, Span<float> output, long repeat) { }
                     public const int Depth = 3;
                     public int Value;
                 }
