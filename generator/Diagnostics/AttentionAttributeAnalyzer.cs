@@ -71,6 +71,8 @@ public sealed class AttentionAttributeAnalyzer : DiagnosticAnalyzer
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TargetFrameworkTooOld, attributeLocation, type.Name));
             }
+            // A second [Attention] is the compiler's CS0579; checking it too would repeat every declaration diagnostic.
+            return;
         }
     }
 }

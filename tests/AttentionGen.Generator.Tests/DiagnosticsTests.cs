@@ -163,6 +163,13 @@ public sealed class DiagnosticsTests
         Verify("[Attention(2, 64)] public struct {|AG0001:Plain|} { }", messageFragments: new[] { "'Plain'", "add the 'partial' modifier" });
 
     [Fact]
+    public void DuplicateAttributesAreReportedOnceByUsAndOnceByTheCompiler()
+    {
+        DiagnosticsTestKit.Run run = Verify("[Attention(2, 64)][Attention(4, 64)] struct {|AG0001:K|} { }");
+        Assert.Single(run.Compiler, d => d.Id == "CS0579");
+    }
+
+    [Fact]
     public void AG0008_ContainingTypesNotPartial() =>
         Verify("""
             public class {|AG0008:Outer|}
