@@ -45,25 +45,29 @@ run_sample TransformerEncoder
 rid=$(dotnet --info | sed -nE 's/^ *RID: +//p' | head -1)
 aot="$root/artifacts/aot-sample"
 echo "=== NativeAOT: dotnet publish samples/AttentionGen.Sample -c Release -r $rid (PublishAot, IlcInstructionSet from the csproj)"
-if ! dotnet restore "$root/samples/AttentionGen.Sample" -r "$rid" -v:q -nologo >"$out/aot-restore.log" 2>&1; then
-  sed 's/^/    /' "$out/aot-restore.log" | tail -5
-  echo "  SKIP NativeAOT publish: the ILCompiler package for $rid could not be restored (no NuGet access?)"
-  skipped=$((skipped + 1))
-else
-  start=$(date +%s)
-  if dotnet publish "$root/samples/AttentionGen.Sample" -c Release -r "$rid" --no-restore -o "$aot" -v:q -nologo -p:TreatWarningsAsErrors=true; then
-    echo "    published in $(( $(date +%s) - start )) s: $(du -h "$aot/AttentionGen.Sample" | cut -f1) $aot/AttentionGen.Sample"
-    log=$("$aot/AttentionGen.Sample" 2>&1); rc=$?
-    sed 's/^/    /' <<<"$log"
-    if [ "$rc" -ne 0 ]; then
-      fail "NativeAOT sample exited with $rc"
-    elif [ "$(uname -m)" = x86_64 ] && grep -q ' avx2 ' /proc/cpuinfo && ! grep -qE 'vector path: Vector(256|512)' <<<"$log"; then
-      fail "NativeAOT sample runs the scalar path on a CPU with AVX2: the IlcInstructionSet setting did not take"
-    else
-      pass "NativeAOT sample ($(grep -oE 'vector path: [A-Za-z0-9]+' <<<"$log"))"
-    fi
+# One publish command with its own restore: a separate `dotnet restore -r` does not restore what a publish needs.
+start=$(date +%s)
+rm -rf "$aot"
+if ! dotnet publish "$root/samples/AttentionGen.Sample" -c Release -r "$rid" -o "$aot" -v:q -nologo -p:TreatWarningsAsErrors=true >"$out/aot-publish.log" 2>&1; then
+  sed 's/^/    /' "$out/aot-publish.log" | tail -8
+  if grep -qiE 'NU1[0-9]{3}.*ilcompiler|ilcompiler.*NU1[0-9]{3}' "$out/aot-publish.log"; then
+    echo "  SKIP NativeAOT publish: the ILCompiler package for $rid could not be restored (see the NuGet error above)"
+    skipped=$((skipped + 1))
   else
     fail "NativeAOT publish (trimming/AOT warnings are errors)"
+  fi
+elif [ ! -x "$aot/AttentionGen.Sample" ] || [ -f "$aot/AttentionGen.Sample.dll" ]; then
+  fail "NativeAOT publish produced no native executable in $aot (PublishAot did not take)"
+else
+  echo "    published in $(( $(date +%s) - start )) s: $(du -h "$aot/AttentionGen.Sample" | cut -f1) $aot/AttentionGen.Sample"
+  log=$("$aot/AttentionGen.Sample" 2>&1); rc=$?
+  sed 's/^/    /' <<<"$log"
+  if [ "$rc" -ne 0 ]; then
+    fail "NativeAOT sample exited with $rc"
+  elif [ "$(uname -m)" = x86_64 ] && grep -q ' avx2 ' /proc/cpuinfo && ! grep -qE 'vector path: Vector(256|512)' <<<"$log"; then
+    fail "NativeAOT sample runs the scalar path on a CPU with AVX2: the IlcInstructionSet setting did not take"
+  else
+    pass "NativeAOT sample ($(grep -oE 'vector path: [A-Za-z0-9]+' <<<"$log"))"
   fi
 fi
 
