@@ -68,7 +68,9 @@ internal static class KernelDeclaration
             new[] { Ros, Ros, Ros, Span, Span },
         },
         ["SelfAttend"] = new[] { new[] { Ros, Span }, new[] { Ros, Span, "int" } },
-        ["Run"] = new[] { new[] { Ros, Ros, Ros, Span, Span } },
+        // Run(q, k, v, output, weights = default) is also called with four arguments: a user Run with those
+        // four parameter types would win overload resolution, so it collides too.
+        ["Run"] = new[] { new[] { Ros, Ros, Ros, Span }, new[] { Ros, Ros, Ros, Span, Span } },
         ["RunParallel"] = new[] { new[] { Ros, Ros, Ros, Span, "int" } },
         ["Check"] = new[] { new[] { Ros, Ros, Ros, Span } },
         ["CheckSelf"] = new[] { new[] { Ros, Span } },

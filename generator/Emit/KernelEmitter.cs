@@ -516,26 +516,25 @@ internal static class KernelEmitter
             }
         }
         w.Close();
-        if (causal)
+        if (causal && rows > 1)
         {
-            for (int t = 1; t < rows; t++)
+            w.Open($"for (int e = 1; e < {rows}; e++)   // key i0 + e: rows e..{rows - 1} only");
+            w.Line($"ref float ve = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref v, (i0 + e) * {stride});");
+            for (int c = 0; c < st.Count; c++)
             {
-                w.Open($"// key i0 + {t}: rows {t}..{rows - 1} only");
-                w.Line($"ref float vt = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref v, (i0 + {t}) * {stride});");
+                w.Line($"w{c} = {pv.Static}.LoadUnsafe(ref ve, {Off(st.First + c)});");
+            }
+            for (int r = 1; r < rows; r++)
+            {
+                w.Open($"if (e <= {r})");
+                w.Line($"pj = {pv.Static}.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref s{r}, i0 + e));");
                 for (int c = 0; c < st.Count; c++)
                 {
-                    w.Line($"w{c} = {pv.Static}.LoadUnsafe(ref vt, {Off(st.First + c)});");
-                }
-                for (int r = t; r < rows; r++)
-                {
-                    w.Line($"pj = {pv.Static}.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref s{r}, i0 + {t}));");
-                    for (int c = 0; c < st.Count; c++)
-                    {
-                        w.Line($"o{r}_{c} = {pv.Fma("pj", "w" + c, $"o{r}_{c}")};");
-                    }
+                    w.Line($"o{r}_{c} = {pv.Fma("pj", "w" + c, $"o{r}_{c}")};");
                 }
                 w.Close();
             }
+            w.Close();
         }
         for (int r = 0; r < rows; r++)
         {

@@ -39,8 +39,11 @@ internal sealed class KernelPlan
         Panels = (shape.KeyLen + PanelWidth - 1) / PanelWidth;
         PaddedKeys = Panels * PanelWidth;
 
-        // The reduction over the head dimension: fully unrolled when short, else a loop of unrolled chunks.
-        DimUnroll = shape.HeadDim <= 32 ? shape.HeadDim : 16;
+        // The reduction over the head dimension: fully unrolled when short, else a loop over unrolled chunks
+        // whose body stays near 200 statements (readable files, < 1,500 lines; the loop costs little).
+        int statementsPerStep = ScoreVectorsPerPanel + RowsPerBlock * (1 + ScoreVectorsPerPanel);
+        int chunk = statementsPerStep * 16 <= 220 ? 16 : statementsPerStep * 8 <= 220 ? 8 : 4;
+        DimUnroll = shape.HeadDim <= chunk ? shape.HeadDim : chunk;
 
         // P·V: the head dimension is the lane dimension. Small heads use narrower vectors.
         int valueLanes = lanes;

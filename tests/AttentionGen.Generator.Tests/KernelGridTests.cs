@@ -95,7 +95,7 @@ public sealed class KernelGridTests : IClassFixture<KernelGridTests.Grid>
         double[] expected = new double[n];
         AttentionReference.Attend(q, k, v, expected, c.SeqLen, c.SeqLen, c.Dim, c.Heads, c.Scale, c.Causal);
         double error = TestData.MaxError(output, expected);
-        double bound = TestData.Bound(TestData.MaxAbsScore(q, k, c.SeqLen, c.SeqLen, c.Dim, c.Heads, c.Scale));
+        double bound = TestData.KernelBound(q, k, c.SeqLen, c.SeqLen, c.Dim, c.Heads, c.Scale);
         _output.WriteLine($"{c.Name} {distribution} [{TestData.ActivePath}]: max |error| {error:E2}, bound {bound:E2}");
         Assert.True(error <= bound, $"{c.Name} ({distribution}, {TestData.ActivePath} path): max |error| {error:E3} exceeds bound {bound:E3}");
     }
@@ -117,7 +117,7 @@ public sealed class KernelGridTests : IClassFixture<KernelGridTests.Grid>
         double[] expected = new double[weights.Length];
         AttentionReference.Attend(q, k, v, expectedOut, c.SeqLen, c.SeqLen, c.Dim, c.Heads, c.Scale, c.Causal, expected);
         double error = TestData.MaxError(weights, expected);
-        double bound = TestData.Bound(TestData.MaxAbsScore(q, k, c.SeqLen, c.SeqLen, c.Dim, c.Heads, c.Scale));
+        double bound = TestData.KernelBound(q, k, c.SeqLen, c.SeqLen, c.Dim, c.Heads, c.Scale);
         Assert.True(error <= bound, $"{c.Name} [{TestData.ActivePath}]: weights max |error| {error:E3} exceeds {bound:E3}");
         for (int row = 0; row < c.Heads * c.SeqLen; row++)
         {

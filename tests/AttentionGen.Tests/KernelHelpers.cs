@@ -27,7 +27,7 @@ internal static class KernelHelpers
         float[] q = TestData.Gaussian(seed, n), k = TestData.Gaussian(seed + 1, n), v = TestData.Gaussian(seed + 2, n);
         float[] o = Run<T>(q, k, v);
         double error = TestData.MaxError(o, Reference<T>(q, k, v));
-        double bound = TestData.Bound(TestData.MaxAbsScore(q, k, T.SeqLen, T.SeqLen, T.Dim, T.Heads, T.Scale));
+        double bound = TestData.KernelBound(q, k, T.SeqLen, T.SeqLen, T.Dim, T.Heads, T.Scale);
         Assert.True(error <= bound, $"{typeof(T).Name} [{TestData.ActivePath}]: max |error| {error:E3} exceeds {bound:E3}");
     }
 }
