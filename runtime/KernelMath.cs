@@ -62,7 +62,7 @@ public static class KernelMath
     /// <summary>Largest lane (NaN if any lane is NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector512<float> v) =>
-        MaxAcross(Vector256.Max(v.GetLower(), v.GetUpper()));
+        MaxAcross(Max256(v.GetLower(), v.GetUpper()));
 
     /// <summary>
     /// Softmax pass over one row of scores: lanes <c>[valid, end)</c> are set to 0, lanes <c>[0, valid)</c>
@@ -78,7 +78,7 @@ public static class KernelMath
         Vector512<float> m = Vector512.Create(float.NegativeInfinity);
         for (int c = 0; c < full; c++)
         {
-            m = Vector512.Max(m, Vector512.LoadUnsafe(ref row, (nuint)(c << 4)));
+            m = Max512(m, Vector512.LoadUnsafe(ref row, (nuint)(c << 4)));
         }
         int vectors = full;
         if (rem != 0)
@@ -86,12 +86,16 @@ public static class KernelMath
             Vector512<float> keep = Vector512.LessThan(Index512, Vector512.Create((float)rem));
             Vector512<float> last = Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref row, (nuint)(full << 4)), Vector512.Create(float.NegativeInfinity));
             last.StoreUnsafe(ref row, (nuint)(full << 4));
-            m = Vector512.Max(m, last);
+            m = Max512(m, last);
             vectors++;
         }
         float max = MaxAcross(m);
         if (max == float.NegativeInfinity)
         {
+            if (HasNaN(ref row, valid))
+            {
+                return float.NaN;   // the native max above may drop a NaN score: the row's output is NaN
+            }
             for (int c = 0; c < (end + 15) >> 4; c++)
             {
                 Vector512<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 4));
@@ -137,12 +141,27 @@ public static class KernelMath
         return Vector256.AndNot(y * scale, Vector256.LessThan(x, Vector256.Create(Lo)));
     }
 
-    /// <summary>Largest lane (NaN if any lane is NaN).</summary>
+    /// <summary>Largest lane; with the native max a NaN lane may or may not win (callers handle NaN through exp).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector256<float> v)
     {
-        Vector128<float> h = Vector128.Max(v.GetLower(), v.GetUpper());
-        return MathF.Max(MathF.Max(h.GetElement(0), h.GetElement(1)), MathF.Max(h.GetElement(2), h.GetElement(3)));
+        Vector256<float> m = Max256(v, Vector256.Shuffle(v, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
+        m = Max256(m, Vector256.Shuffle(m, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
+        m = Max256(m, Vector256.Shuffle(m, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
+        return m.ToScalar();
+    }
+
+    // True when one of the first `count` floats of the row is NaN (only on the rare fully-masked path).
+    private static bool HasNaN(ref float row, int count)
+    {
+        for (int j = 0; j < count; j++)
+        {
+            if (float.IsNaN(Unsafe.Add(ref row, j)))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>As <see cref="SoftmaxRow512"/>, with 8-lane vectors (<paramref name="end"/> rounded up to 8 must lie inside the row).</summary>
@@ -154,7 +173,7 @@ public static class KernelMath
         Vector256<float> m = Vector256.Create(float.NegativeInfinity);
         for (int c = 0; c < full; c++)
         {
-            m = Vector256.Max(m, Vector256.LoadUnsafe(ref row, (nuint)(c << 3)));
+            m = Max256(m, Vector256.LoadUnsafe(ref row, (nuint)(c << 3)));
         }
         int vectors = full;
         if (rem != 0)
@@ -162,12 +181,16 @@ public static class KernelMath
             Vector256<float> keep = Vector256.LessThan(Index256, Vector256.Create((float)rem));
             Vector256<float> last = Vector256.ConditionalSelect(keep, Vector256.LoadUnsafe(ref row, (nuint)(full << 3)), Vector256.Create(float.NegativeInfinity));
             last.StoreUnsafe(ref row, (nuint)(full << 3));
-            m = Vector256.Max(m, last);
+            m = Max256(m, last);
             vectors++;
         }
         float max = MaxAcross(m);
         if (max == float.NegativeInfinity)
         {
+            if (HasNaN(ref row, valid))
+            {
+                return float.NaN;   // the native max above may drop a NaN score: the row's output is NaN
+            }
             for (int c = 0; c < (end + 7) >> 3; c++)
             {
                 Vector256<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 3));

@@ -50,7 +50,6 @@ public static class KernelParallel
         [ThreadStatic]
         private static Job<TKernel>? t_job;
 
-        private readonly ManualResetEventSlim _done = new(false);
         private float* _q, _k, _v, _o;
         private int _parts;
         private int _next;
@@ -63,17 +62,13 @@ public static class KernelParallel
             _q = q; _k = k; _v = v; _o = o;
             _parts = parts;
             _pendingWorkers = parts - 1;
-            _done.Reset();
             Volatile.Write(ref _next, 0);
         }
 
         public void Execute()
         {
             Work();
-            if (Interlocked.Decrement(ref _pendingWorkers) == 0)
-            {
-                _done.Set();
-            }
+            Interlocked.Decrement(ref _pendingWorkers);
         }
 
         public void Work()
@@ -86,17 +81,15 @@ public static class KernelParallel
         }
 
         // Every queued work item must have finished before the caller returns (and unpins the spans, and may
-        // reuse this job): a worker that starts late finds no part left and only signals.
+        // reuse this job): a worker that starts late finds no part left and only signals. The parts are
+        // balanced, so the wait is short; SpinWait spins, then yields the core (never sleeps, never allocates,
+        // unlike an event whose first blocking wait allocates its lock).
         public void WaitForWorkers()
         {
             var spin = new SpinWait();
-            while (Volatile.Read(ref _pendingWorkers) > 0 && !spin.NextSpinWillYield)
+            while (Volatile.Read(ref _pendingWorkers) > 0)
             {
-                spin.SpinOnce();
-            }
-            if (Volatile.Read(ref _pendingWorkers) > 0)
-            {
-                _done.Wait();
+                spin.SpinOnce(sleep1Threshold: -1);
             }
         }
     }

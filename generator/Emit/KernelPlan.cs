@@ -15,7 +15,7 @@ internal sealed class KernelPlan
 {
     // Tile sizes per vector width (measured on Zen 5, see bench/RESULTS.md): rows per block, the most key
     // vectors per Q·Kᵀ panel, and the most value vectors per P·V strip.
-    internal static int Rows512 = 4, KeyVectors512 = 4, ValueVectors512 = 4;
+    internal static int Rows512 = 8, KeyVectors512 = 2, ValueVectors512 = 2;
     internal static int Rows256 = 4, KeyVectors256 = 2, ValueVectors256 = 2;
 
     public KernelPlan(KernelShape shape, int lanes)
@@ -24,7 +24,7 @@ internal sealed class KernelPlan
         // hide the FMA latency (measured: H8-S32-d8 and H4-S64-d32 in bench/RESULTS.md).
         int valueVectorsPerRow = (shape.HeadDim + lanes - 1) / lanes;
         int rows = lanes == 16 ? Rows512 : Rows256;
-        if (valueVectorsPerRow <= 2) rows *= 2;
+        if (valueVectorsPerRow <= 2) rows = Math.Min(8, rows * 2);
         RowsPerBlock = Math.Min(rows, shape.SeqLen);
         Shape = shape;
         Lanes = lanes;
