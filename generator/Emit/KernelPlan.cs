@@ -18,8 +18,12 @@ internal sealed class KernelPlan
     internal static int Rows512 = 8, KeyVectors512 = 2, ValueVectors512 = 2;
     internal static int Rows256 = 4, KeyVectors256 = 2, ValueVectors256 = 2;
 
-    public KernelPlan(KernelShape shape, int lanes)
+    /// <param name="shape">The validated shape.</param>
+    /// <param name="lanes">Floats per vector of the path (16 or 8).</param>
+    /// <param name="compact">Smaller unrolling, for shapes whose row-block method would otherwise cross the JIT budget.</param>
+    public KernelPlan(KernelShape shape, int lanes, bool compact = false)
     {
+        Compact = compact;
         // Narrow heads have few P·V accumulators per row: use taller blocks so ≥ 8 independent FMA chains
         // hide the FMA latency (measured: H8-S32-d8 and H4-S64-d32 in bench/RESULTS.md).
         int valueVectorsPerRow = (shape.HeadDim + lanes - 1) / lanes;
@@ -43,6 +47,7 @@ internal sealed class KernelPlan
         // whose body stays near 200 statements (readable files, < 1,500 lines; the loop costs little).
         int statementsPerStep = ScoreVectorsPerPanel + RowsPerBlock * (1 + ScoreVectorsPerPanel);
         int chunk = statementsPerStep * 16 <= 220 ? 16 : statementsPerStep * 8 <= 220 ? 8 : 4;
+        if (compact) chunk = 4;
         DimUnroll = shape.HeadDim <= chunk ? shape.HeadDim : chunk;
 
         // P·V: the head dimension is the lane dimension. Small heads use narrower vectors.
@@ -78,6 +83,9 @@ internal sealed class KernelPlan
         ScoreFloats = RowsPerBlock * PaddedKeys;
         ScratchFloats = PackedKeyFloats + PackedValueFloats + ScoreFloats;
     }
+
+    /// <summary>True when the compact plan was chosen to stay within the JIT budget.</summary>
+    public bool Compact { get; }
 
     /// <summary>Query rows per micro-kernel block.</summary>
     public int RowsPerBlock { get; }
