@@ -1,5 +1,5 @@
 using System;
-using System.Diagnostics;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Xunit;
@@ -24,29 +24,16 @@ public sealed class JitBudgetTests
     [InlineData("Vector256", "DOTNET_EnableAVX512")]
     public void NoGeneratedMethodIsCompiledWithMinOpts(string path, string? disable)
     {
-        string probe = ProbePath();
         string summary = Path.Combine(Path.GetTempPath(), $"attentiongen-jit-{Guid.NewGuid():N}.txt");
-        var start = new ProcessStartInfo("dotnet", $"\"{probe}\"")
+        var environment = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["DOTNET_JitStdOutFile"] = summary,
+            ["DOTNET_JitDisasmSummary"] = "1",
+            ["DOTNET_TieredCompilation"] = "0",
         };
-        start.Environment["DOTNET_JitStdOutFile"] = summary;
-        start.Environment["DOTNET_JitDisasmSummary"] = "1";
-        start.Environment["DOTNET_TieredCompilation"] = "0";
-        // The child picks its own path, whatever SIMD switches this test process was started with.
-        foreach (string knob in new[] { "DOTNET_EnableHWIntrinsic", "DOTNET_EnableAVX512", "DOTNET_EnableAVX512F", "DOTNET_EnableAVX2", "DOTNET_EnableAVX" })
-        {
-            start.Environment.Remove(knob);
-        }
-        if (disable is not null) start.Environment[disable] = "0";
-        using Process process = Process.Start(start)!;
-        string stdout = process.StandardOutput.ReadToEnd();
-        string stderr = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(300_000), "the JIT probe did not finish in 5 minutes");
-        Assert.True(process.ExitCode == 0, $"the JIT probe failed ({process.ExitCode}):\n{stdout}\n{stderr}");
-        _output.WriteLine($"[{path}]\n{stdout}");
+        ReliabilityProbeRunner.Result result = ReliabilityProbeRunner.RunProbe("AttentionGen.JitProbe", disable, environment);
+        Assert.True(result.ExitCode == 0, $"the JIT probe failed: {result}");
+        _output.WriteLine($"[{path}]\n{result.StdOut}");
 
         string[] lines = File.ReadAllLines(summary);
         File.Delete(summary);
@@ -59,17 +46,5 @@ public sealed class JitBudgetTests
             _output.WriteLine(l.Trim());
         }
         Assert.True(minOpts.Length == 0, "generated methods compiled with MinOpts:\n" + string.Join("\n", minOpts));
-    }
-
-    private static string ProbePath()
-    {
-        // tests/AttentionGen.Tests/bin/<Configuration>/<tfm>/ → tests/AttentionGen.JitProbe/bin/<Configuration>/<tfm>/
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string tfm = here.Name;
-        string configuration = here.Parent!.Name;
-        DirectoryInfo tests = here.Parent!.Parent!.Parent!.Parent!;
-        string probe = Path.Combine(tests.FullName, "AttentionGen.JitProbe", "bin", configuration, tfm, "AttentionGen.JitProbe.dll");
-        Assert.True(File.Exists(probe), $"build tests/AttentionGen.JitProbe first (the solution builds it): {probe} not found");
-        return probe;
     }
 }
