@@ -3,8 +3,8 @@
 //
 //   dotnet run -c Release [-- output.svg]        (default: attention-heatmap.svg)
 //
-// The kernel computes Y; it does not return the weights softmax(X Xᵀ). The weights drawn here come from
-// AttentionReference.Attend(..., weights:), the float64 reference, until the kernels get a weights overload.
+// The kernel returns Y and, through its weights overload, the attention weights softmax(X Xᵀ) that the heatmap
+// draws; both are checked against the float64 reference.
 using System;
 using System.Globalization;
 using System.IO;
@@ -17,14 +17,16 @@ string[] words = { "the", "cat", "walks", "on", "the", "street" };
 // One row per word, [SeqLen, Dim] row-major: the layout every kernel takes.
 float[] x = ToyEmbeddings(words, SentenceAttention.Dim);
 float[] y = new float[x.Length];
-SentenceAttention.SelfAttend(x, y);                     // Y = softmax(X Xᵀ · 1) X
-
-// The weights (and a float64 Y to check the kernel against).
 int n = SentenceAttention.SeqLen;
-double[] weights = new double[n * n];
+float[] kernelWeights = new float[SentenceAttention.Heads * n * n];   // [Heads, SeqLen, SeqLen]
+SentenceAttention.Attend(x, x, x, y, kernelWeights);                  // Y = softmax(X Xᵀ · 1) X, and the weights
+
+// The float64 reference, to check the kernel's output and weights against.
+double[] referenceWeights = new double[n * n];
 double[] reference = new double[x.Length];
 AttentionReference.Attend(x, x, x, reference, n, n, SentenceAttention.Dim, SentenceAttention.Heads,
-                          SentenceAttention.Scale, SentenceAttention.Causal, weights);
+                          SentenceAttention.Scale, SentenceAttention.Causal, referenceWeights);
+double[] weights = Array.ConvertAll(kernelWeights, w => (double)w);
 
 Console.WriteLine("Attention weights: row i = how much word i takes from word j (each row sums to 1)");
 Console.Write("        ");
@@ -37,9 +39,10 @@ for (int i = 0; i < n; i++)
     Console.WriteLine();
 }
 
-double maxError = 0;
+double maxError = 0, maxWeightError = 0;
 for (int i = 0; i < y.Length; i++) maxError = Math.Max(maxError, Math.Abs(y[i] - reference[i]));
-Console.WriteLine($"kernel vs float64 reference: max |error| {maxError:E2}");
+for (int i = 0; i < weights.Length; i++) maxWeightError = Math.Max(maxWeightError, Math.Abs(weights[i] - referenceWeights[i]));
+Console.WriteLine($"kernel vs float64 reference: max |error| {maxError:E2} (output), {maxWeightError:E2} (weights)");
 
 File.WriteAllText(path, Heatmap(words, weights));
 Console.WriteLine($"heatmap written to {Path.GetFullPath(path)}");
@@ -47,7 +50,7 @@ Console.WriteLine($"heatmap written to {Path.GetFullPath(path)}");
 // Both "the" rows are equal (same embedding, no positions in basic attention): a property worth checking.
 bool theRowsEqual = true;
 for (int d = 0; d < SentenceAttention.Dim; d++) theRowsEqual &= y[0 * SentenceAttention.Dim + d] == y[4 * SentenceAttention.Dim + d];
-return maxError < 1e-5 && theRowsEqual ? 0 : 1;
+return maxError < 1e-5 && maxWeightError < 1e-5 && theRowsEqual ? 0 : 1;
 
 static float[] ToyEmbeddings(string[] words, int dim)
 {
