@@ -25,11 +25,13 @@ public sealed class ConcurrencyTests
 
     private sealed class Case
     {
-        public Case(string name, int length, Action<float[], float[], float[], float[]> attend, Action<float[], float[]> selfAttend, int seed)
+        public Case(string name, int length, Action<float[], float[], float[], float[]> attend, Action<float[], float[]> selfAttend,
+            Action<float[], float[], float[], float[], int> parallelAttend, int seed)
         {
             Name = name;
             Attend = attend;
             SelfAttend = selfAttend;
+            ParallelAttend = parallelAttend;
             Q = TestData.Gaussian(seed, length);
             K = TestData.Gaussian(seed + 1, length);
             V = TestData.Gaussian(seed + 2, length);
@@ -42,6 +44,8 @@ public sealed class ConcurrencyTests
         public string Name { get; }
         public Action<float[], float[], float[], float[]> Attend { get; }
         public Action<float[], float[]> SelfAttend { get; }
+        /// <summary>Attend with maxDegreeOfParallelism: must give the serial result bit for bit.</summary>
+        public Action<float[], float[], float[], float[], int> ParallelAttend { get; }
         public float[] Q { get; }
         public float[] K { get; }
         public float[] V { get; }
@@ -50,7 +54,8 @@ public sealed class ConcurrencyTests
     }
 
     private static Case Of<T>(int seed) where T : IAttentionKernel<T> =>
-        new(typeof(T).Name, T.SeqLen * T.Dim, (q, k, v, o) => T.Attend(q, k, v, o), (x, o) => T.SelfAttend(x, o), seed);
+        new(typeof(T).Name, T.SeqLen * T.Dim, (q, k, v, o) => T.Attend(q, k, v, o), (x, o) => T.SelfAttend(x, o),
+            (q, k, v, o, degree) => T.Attend(q, k, v, o, degree), seed);
 
     [Fact]
     public void ConcurrentCallsGiveTheSerialResultBitForBit()
@@ -60,6 +65,7 @@ public sealed class ConcurrencyTests
         {
             Of<Odd37>(301), Of<OddCausal37>(302), Of<Decoder64>(303), Of<Sentence6>(304), Of<Single1>(305),
             Of<GlobalNamespace9>(306), Of<Outer.Nested16>(307), Of<EdgeCausal33>(308), Of<EdgeH3D16>(309), Of<Encoder128>(310),
+            Of<Parallel130>(311), Of<ParallelCausal257>(312),   // large enough for the parallel overload to split
         };
 
         var errors = new List<string>();
@@ -73,14 +79,17 @@ public sealed class ConcurrencyTests
                 var rng = new Random(1000 + t);
                 var outputs = cases.ToDictionary(c => c.Name, c => new float[c.Expected.Length]);
                 start.SignalAndWait();
-                // Even threads each repeat one kernel (Odd37 on two threads at once), odd threads mix all of them.
+                // Even threads each repeat one kernel (Odd37 on two threads at once), odd threads mix all of them;
+                // a third of the calls use the parallel overload (thread-pool parts next to these threads).
                 while (clock.Elapsed < Duration || calls[t] < 3)
                 {
                     Case c = t % 2 == 0 ? cases[(t / 2) % 3] : cases[rng.Next(cases.Length)];
                     float[] o = outputs[c.Name];
-                    bool self = rng.Next(4) == 0;
+                    int mode = rng.Next(6);   // 0: SelfAttend, 1-2: Attend with maxDegreeOfParallelism 2-4, else Attend
+                    bool self = mode == 0;
                     Array.Fill(o, float.NaN);
                     if (self) c.SelfAttend(c.Q, o);
+                    else if (mode <= 2) c.ParallelAttend(c.Q, c.K, c.V, o, 2 + rng.Next(3));
                     else c.Attend(c.Q, c.K, c.V, o);
                     calls[t]++;
                     float[] expected = self ? c.ExpectedSelf : c.Expected;
