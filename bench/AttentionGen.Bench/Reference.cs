@@ -2,54 +2,18 @@ using System;
 
 namespace AttentionGen.Bench;
 
-/// <summary>Float64 reference attention (double accumulation, Math.Exp) used to check every peer.</summary>
+/// <summary>The float64 reference every peer is checked against, and the distance to it.</summary>
 public static class Reference
 {
+    /// <summary>
+    /// The float64 reference for a benchmark shape: the runtime's <see cref="AttentionReference"/> (one reference for
+    /// the tests, the samples and the bench). The default scale is the float 1/√dh the kernels and peers use.
+    /// </summary>
     public static double[] Compute(Shape shape, float[] q, float[] k, float[] v, bool causal, double? scale = null)
     {
-        int s = shape.SeqLen, dim = shape.Dim, dh = shape.HeadDim;
-        double sc = scale ?? 1.0 / Math.Sqrt(dh);
         var o = new double[shape.Elements];
-        var scores = new double[s];
-        for (int h = 0; h < shape.Heads; h++)
-        {
-            int c0 = h * dh;
-            for (int i = 0; i < s; i++)
-            {
-                int n = causal ? i + 1 : s;
-                double max = double.NegativeInfinity;
-                for (int j = 0; j < n; j++)
-                {
-                    double dot = 0;
-                    for (int d = 0; d < dh; d++)
-                    {
-                        dot += (double)q[i * dim + c0 + d] * k[j * dim + c0 + d];
-                    }
-
-                    scores[j] = dot * sc;
-                    max = Math.Max(max, scores[j]);
-                }
-
-                double sum = 0;
-                for (int j = 0; j < n; j++)
-                {
-                    scores[j] = Math.Exp(scores[j] - max);
-                    sum += scores[j];
-                }
-
-                for (int d = 0; d < dh; d++)
-                {
-                    double acc = 0;
-                    for (int j = 0; j < n; j++)
-                    {
-                        acc += scores[j] * v[j * dim + c0 + d];
-                    }
-
-                    o[i * dim + c0 + d] = acc / sum;
-                }
-            }
-        }
-
+        AttentionReference.Attend(q, k, v, o, shape.SeqLen, shape.SeqLen, shape.Dim, shape.Heads,
+            scale ?? shape.DefaultScale, causal);
         return o;
     }
 
