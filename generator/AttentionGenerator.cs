@@ -75,7 +75,11 @@ public sealed class AttentionGenerator : IIncrementalGenerator
         }
         bool defaultScale = float.IsNaN(raw.Scale);
         float scale = defaultScale ? (float)(1.0 / System.Math.Sqrt(dim / heads)) : raw.Scale;
-        var shape = new KernelShape(seqLen, dim, heads, raw.Causal, scale, defaultScale);
+        int keyLen = raw.KeyLen ?? seqLen;
+        // A window that covers every key is no window (AG0018 warns); clamping keeps the band arithmetic in range.
+        int window = raw.Window >= seqLen + keyLen ? int.MaxValue : raw.Window;
+        var shape = new KernelShape(seqLen, dim, heads, raw.Causal, scale, defaultScale,
+            keyLen, raw.KvHeads ?? heads, raw.Alignment == 1 && keyLen != seqLen, window, raw.Softcap, raw.Projections);
 
         var containers = new List<ContainingType>();
         for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)

@@ -28,6 +28,19 @@ public static class KernelParallel
         return Math.Min(Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount), byWork);
     }
 
+    /// <summary>
+    /// How many parts to cut a call of <paramref name="flops"/> into, for the overloads that take
+    /// <see cref="System.Threading.Tasks.ParallelOptions"/>: its <c>MaxDegreeOfParallelism</c> (−1: every core) bounds the
+    /// threads, and a cancelled <c>CancellationToken</c> throws before any work starts.
+    /// </summary>
+    public static int Parts(double flops, System.Threading.Tasks.ParallelOptions parallel)
+    {
+        ArgumentNullException.ThrowIfNull(parallel);
+        parallel.CancellationToken.ThrowIfCancellationRequested();
+        int degree = parallel.MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : parallel.MaxDegreeOfParallelism;
+        return Parts(flops, degree);
+    }
+
     /// <summary>Runs <typeparamref name="TKernel"/> in <paramref name="parts"/> parts; the spans are already validated.</summary>
     public static unsafe void Run<TKernel>(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, int parts)
         where TKernel : IAttentionKernel<TKernel>

@@ -27,7 +27,12 @@ public sealed class AttentionAttributeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.MemberNameCollision,
         DiagnosticDescriptors.LanguageVersionTooOld,
         DiagnosticDescriptors.TargetFrameworkTooOld,
-        DiagnosticDescriptors.ZeroScale);
+        DiagnosticDescriptors.ZeroScale,
+        DiagnosticDescriptors.InvalidWindow,
+        DiagnosticDescriptors.InvalidKvHeads,
+        DiagnosticDescriptors.InvalidSoftcap,
+        DiagnosticDescriptors.InvalidAlignment,
+        DiagnosticDescriptors.OptionWithoutEffect);
 
     public override void Initialize(AnalysisContext context)
     {

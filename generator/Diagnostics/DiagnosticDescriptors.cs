@@ -24,6 +24,11 @@ internal static class DiagnosticDescriptors
     public const string LanguageVersionTooOldId = "AG0011";
     public const string TargetFrameworkTooOldId = "AG0012";
     public const string ZeroScaleId = "AG0013";
+    public const string InvalidWindowId = "AG0014";
+    public const string InvalidKvHeadsId = "AG0015";
+    public const string InvalidSoftcapId = "AG0016";
+    public const string InvalidAlignmentId = "AG0017";
+    public const string OptionWithoutEffectId = "AG0018";
 
     /// <summary>The address of a diagnostic's documentation page.</summary>
     public static string HelpLink(string id) => $"https://github.com/attentiongen/attentiongen/blob/main/docs/diagnostics/{id}.md";
@@ -70,11 +75,11 @@ internal static class DiagnosticDescriptors
         "The [Attention] struct '{0}' is generic or nested in a generic type ('{1}'); kernels are specialised for one shape, so declare them on a non-generic struct outside generic types",
         UsageCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(GenericNotSupportedId));
 
-    /// <summary>AG0007: "The [Attention] attribute on '{0}' cannot be read: {1}; write every argument as a compile-time constant of its declared type (int seqLen, int dim, int heads, bool Causal, float Scale)".</summary>
+    /// <summary>AG0007: "The [Attention] attribute on '{0}' cannot be read: {1}; write every argument as a compile-time constant of its declared type (int seqLen, dim, heads, KeyLen, KvHeads, Window; bool Causal, Projections; float Scale, Softcap; CausalAlignment CausalAlignment)".</summary>
     public static readonly DiagnosticDescriptor NotConstant = new(
         NotConstantId,
         "Attention arguments must be constants",
-        "The [Attention] attribute on '{0}' cannot be read: {1}; write every argument as a compile-time constant of its declared type (int seqLen, int dim, int heads, bool Causal, float Scale)",
+        "The [Attention] attribute on '{0}' cannot be read: {1}; write every argument as a compile-time constant of its declared type (int seqLen, dim, heads, KeyLen, KvHeads, Window; bool Causal, Projections; float Scale, Softcap; CausalAlignment CausalAlignment)",
         UsageCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(NotConstantId));
 
     /// <summary>AG0008: "'{0}' contains the [Attention] struct '{1}' but is not declared partial; add the 'partial' modifier to '{0}' so the generator can declare the kernel inside it".</summary>
@@ -118,4 +123,39 @@ internal static class DiagnosticDescriptors
         "Scale is zero",
         "Scale is 0, so every attention weight is equal and the output is the mean of the value rows whatever q and k are; {0}",
         UsageCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(ZeroScaleId));
+
+    /// <summary>AG0014: "Window is {0}; it must be at least 0 (0: each row sees only its own key), or be omitted for attention over every key".</summary>
+    public static readonly DiagnosticDescriptor InvalidWindow = new(
+        InvalidWindowId,
+        "Window must not be negative",
+        "Window is {0}; it must be at least 0 (0: each row sees only its own key), or be omitted for attention over every key",
+        UsageCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(InvalidWindowId));
+
+    /// <summary>AG0015: "KvHeads is {0}; it must be at least 1 and divide heads ({1}), so that each key/value head serves the same number of query heads".</summary>
+    public static readonly DiagnosticDescriptor InvalidKvHeads = new(
+        InvalidKvHeadsId,
+        "KvHeads must divide Heads",
+        "KvHeads is {0}; it must be at least 1 and divide heads ({1}), so that each key/value head serves the same number of query heads",
+        UsageCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(InvalidKvHeadsId));
+
+    /// <summary>AG0016: "Softcap is {0}; it must be a positive finite number, or be omitted (0) for no softcap".</summary>
+    public static readonly DiagnosticDescriptor InvalidSoftcap = new(
+        InvalidSoftcapId,
+        "Softcap must be positive and finite",
+        "Softcap is {0}; it must be a positive finite number, or be omitted (0) for no softcap",
+        UsageCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(InvalidSoftcapId));
+
+    /// <summary>AG0017: "CausalAlignment is {0}, which is not a defined value; use CausalAlignment.TopLeft or CausalAlignment.BottomRight".</summary>
+    public static readonly DiagnosticDescriptor InvalidAlignment = new(
+        InvalidAlignmentId,
+        "CausalAlignment must be a defined value",
+        "CausalAlignment is {0}, which is not a defined value; use CausalAlignment.TopLeft or CausalAlignment.BottomRight",
+        UsageCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(InvalidAlignmentId));
+
+    /// <summary>AG0018: "{0} has no effect: {1}".</summary>
+    public static readonly DiagnosticDescriptor OptionWithoutEffect = new(
+        OptionWithoutEffectId,
+        "An attention option has no effect",
+        "{0} has no effect: {1}",
+        UsageCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(OptionWithoutEffectId));
 }

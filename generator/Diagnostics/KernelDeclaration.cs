@@ -40,40 +40,74 @@ internal static class KernelDeclaration
     public static readonly IReadOnlyList<(string Name, string What)> GeneratedMembers = new[]
     {
         ("Attend", "the entry point Attend(q, k, v, output)"),
+        ("AttendMasked", "the entry point AttendMasked(q, k, v, output, mask)"),
         ("SelfAttend", "the entry point SelfAttend(x, output)"),
         ("SeqLen", "the constant SeqLen"),
+        ("KeyLen", "the constant KeyLen"),
         ("Dim", "the constant Dim"),
+        ("KvDim", "the constant KvDim"),
         ("Heads", "the constant Heads"),
+        ("KvHeads", "the constant KvHeads"),
         ("HeadDim", "the constant HeadDim"),
         ("Causal", "the constant Causal"),
+        ("Alignment", "the constant Alignment"),
+        ("Window", "the constant Window"),
         ("Scale", "the constant Scale"),
-        ("Run", "the private dispatch method Run(q, k, v, output, weights)"),
-        ("RunParallel", "the private method RunParallel(q, k, v, output, maxDegreeOfParallelism)"),
+        ("Softcap", "the constant Softcap"),
+        ("Problem", "the property Problem"),
+        ("Run", "the private dispatch method Run(q, k, v, output, mask, weights)"),
+        ("RunParallel", "the private method RunParallel(q, k, v, output, parallel)"),
         ("Check", "the private argument check Check(q, k, v, output)"),
         ("CheckSelf", "the private argument check CheckSelf(x, output)"),
+        ("CheckWeights", "the private argument check CheckWeights(q, k, v, output, weights)"),
         ("Flops", "the private constant Flops"),
         ("Vector512Path", "the nested class of the Vector512 path"),
         ("Vector256Path", "the nested class of the Vector256 path"),
+        // LayerEmitter (batches, concatenation, pooling)
+        ("AttendBatch", "the entry point AttendBatch(q, k, v, output, batch)"),
+        ("SelfAttendBatch", "the entry point SelfAttendBatch(x, output, batch)"),
+        ("SelfAttendConcat", "the entry point SelfAttendConcat(x, output)"),
+        ("Pool", "the entry point Pool(x, query, output)"),
+        // ProjectionEmitter (Forward)
+        ("Forward", "the entry point Forward(x, weights, output)"),
     };
 
     /// <summary>Parameter types of the generated methods; a user method with other parameters is a legal overload.</summary>
     private const string Ros = "System.ReadOnlySpan<float>", Span = "System.Span<float>";
+    private const string Options = "System.Threading.Tasks.ParallelOptions", Bools = "System.ReadOnlySpan<bool>", Bits = "AttentionGen.BitMask";
+    private const string Weights = "AttentionGen.AttentionWeights";
 
     private static readonly Dictionary<string, string[][]> GeneratedSignatures = new(StringComparer.Ordinal)
     {
         ["Attend"] = new[]
         {
             new[] { Ros, Ros, Ros, Span },
-            new[] { Ros, Ros, Ros, Span, "int" },
+            new[] { Ros, Ros, Ros, Span, Options },
             new[] { Ros, Ros, Ros, Span, Span },
+            new[] { Ros, Ros, Ros, Span, "int" },
+            new[] { Ros, Ros, Ros, Span, "int", Span },
         },
-        ["SelfAttend"] = new[] { new[] { Ros, Span }, new[] { Ros, Span, "int" } },
-        // Run(q, k, v, output, weights = default) is also called with four arguments: a user Run with those
-        // four parameter types would win overload resolution, so it collides too.
-        ["Run"] = new[] { new[] { Ros, Ros, Ros, Span }, new[] { Ros, Ros, Ros, Span, Span } },
-        ["RunParallel"] = new[] { new[] { Ros, Ros, Ros, Span, "int" } },
+        ["AttendMasked"] = new[]
+        {
+            new[] { Ros, Ros, Ros, Span, Ros }, new[] { Ros, Ros, Ros, Span, Ros, Span },
+            new[] { Ros, Ros, Ros, Span, Bools }, new[] { Ros, Ros, Ros, Span, Bools, Span },
+            new[] { Ros, Ros, Ros, Span, Bits }, new[] { Ros, Ros, Ros, Span, Bits, Span },
+        },
+        ["SelfAttend"] = new[] { new[] { Ros, Span }, new[] { Ros, Span, Options } },
+        // Run(q, k, v, output, mask = default, weights = default) is also called with four arguments: a user Run
+        // with those four parameter types would win overload resolution, so it collides too.
+        ["Run"] = new[] { new[] { Ros, Ros, Ros, Span }, new[] { Ros, Ros, Ros, Span, "AttentionGen.Runtime.KernelMask" }, new[] { Ros, Ros, Ros, Span, "AttentionGen.Runtime.KernelMask", Span } },
+        ["RunParallel"] = new[] { new[] { Ros, Ros, Ros, Span, Options } },
         ["Check"] = new[] { new[] { Ros, Ros, Ros, Span } },
         ["CheckSelf"] = new[] { new[] { Ros, Span } },
+        ["CheckWeights"] = new[] { new[] { Ros, Ros, Ros, Span, Span } },
+        // LayerEmitter
+        ["AttendBatch"] = new[] { new[] { Ros, Ros, Ros, Span, "int" }, new[] { Ros, Ros, Ros, Span, "int", Options } },
+        ["SelfAttendBatch"] = new[] { new[] { Ros, Span, "int" }, new[] { Ros, Span, "int", Options } },
+        ["SelfAttendConcat"] = new[] { new[] { Ros, Span } },
+        ["Pool"] = new[] { new[] { Ros, Ros, Span }, new[] { Ros, Ros, Span, "int" } },
+        // ProjectionEmitter
+        ["Forward"] = new[] { new[] { Ros, Weights, Span }, new[] { Ros, Ros, Weights, Span } },
     };
 
     private static readonly string GeneratedPathMarker = typeof(AttentionGenerator).FullName!;
@@ -139,7 +173,7 @@ internal static class KernelDeclaration
                 ? "its arguments match no constructor of AttentionAttribute(int seqLen, int dim, int heads = 1)"
                 : argument is null
                     ? $"{raw.Unreadable} is missing or not a compile-time constant"
-                    : $"{raw.Unreadable} is '{argument.Expression}', which is not a compile-time constant {(raw.Unreadable is "Causal" ? "bool" : raw.Unreadable is "Scale" ? "float" : "int")}";
+                    : $"{raw.Unreadable} is '{argument.Expression}', which is not a compile-time constant {raw.Unreadable switch { "Causal" or "Projections" => "bool", "Scale" or "Softcap" => "float", "CausalAlignment" => "CausalAlignment", _ => "int" }}";
             problems.Add(new DeclarationProblem(DiagnosticDescriptors.NotConstant, argument?.GetLocation() ?? attributeLocation, type.Name, detail));
             return problems;
         }

@@ -13,7 +13,10 @@ internal static class KernelEmitter
     public const string GeneratorName = "AttentionGen";
     public static readonly string GeneratorVersion = typeof(KernelEmitter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
 
-    private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"AttentionGen\", \"{0}\")]";
+    internal const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"AttentionGen\", \"{0}\")]";
+
+    /// <summary>The [GeneratedCode] attribute line for generated members.</summary>
+    internal static string GeneratedCodeAttribute => string.Format(GeneratedCode, GeneratorVersion);
     
     public static string Emit(KernelSpec spec, CompilationFacts facts)
     {
@@ -40,6 +43,8 @@ internal static class KernelEmitter
         w.Open($"partial struct {spec.Name} : global::AttentionGen.IAttentionKernel<{spec.Name}>");
         WriteConstants(w, shape);
         WriteEntryPoints(w, spec, facts);
+        LayerEmitter.Write(w, spec, facts);
+        ProjectionEmitter.Write(w, spec, facts);
         foreach (KernelPlan plan in plans)
         {
             w.Line();

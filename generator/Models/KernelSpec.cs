@@ -14,11 +14,38 @@ internal sealed record ContainingType(string Keyword, string Name);
 internal sealed record CompilationFacts(bool HasCrossPlatformFma, bool CanCompileKernels = true);
 
 /// <summary>The attribute's shape, validated and with defaults resolved.</summary>
-internal sealed record KernelShape(int SeqLen, int Dim, int Heads, bool Causal, float Scale, bool ScaleIsDefault)
+/// <param name="KeyLen">Key/value rows (SeqLen unless cross-attention).</param>
+/// <param name="KvHeads">Key/value heads (Heads unless grouped-query attention).</param>
+/// <param name="BottomRight">Causal alignment: the last query row is aligned with the last key.</param>
+/// <param name="Window">Sliding-window half-width, or <see cref="int.MaxValue"/> for none.</param>
+/// <param name="Softcap">Softcap c (scores become c·tanh(s/c)), or 0 for none.</param>
+/// <param name="Projections">Whether the layer-level Forward (Q/K/V/O projections) is generated.</param>
+internal sealed record KernelShape(int SeqLen, int Dim, int Heads, bool Causal, float Scale, bool ScaleIsDefault,
+    int KeyLen, int KvHeads, bool BottomRight = false, int Window = int.MaxValue, float Softcap = 0f, bool Projections = false)
 {
+    public KernelShape(int seqLen, int dim, int heads, bool causal, float scale, bool scaleIsDefault)
+        : this(seqLen, dim, heads, causal, scale, scaleIsDefault, seqLen, heads)
+    {
+    }
+
     public int HeadDim => Dim / Heads;
 
-    public int KeyLen => SeqLen;
+    /// <summary>Columns of k and v.</summary>
+    public int KvDim => KvHeads * HeadDim;
+
+    /// <summary>Query heads per key/value head.</summary>
+    public int Group => Heads / KvHeads;
+
+    /// <summary>Row i is aligned with key i + AlignmentOffset.</summary>
+    public int AlignmentOffset => BottomRight ? KeyLen - SeqLen : 0;
+
+    public bool HasWindow => Window != int.MaxValue;
+
+    /// <summary>True when rows see different key ranges (causal or windowed): the band is computed per block.</summary>
+    public bool Banded => Causal || HasWindow;
+
+    /// <summary>True for the plain self-attention shape (SelfAttend is offered).</summary>
+    public bool SelfAttention => KeyLen == SeqLen && KvHeads == Heads;
 }
 
 /// <summary>Everything the emitter needs for one <c>[Attention]</c> struct: value-equatable, no Roslyn objects.</summary>
