@@ -32,4 +32,17 @@ public static class KernelWeights
             Unsafe.Add(ref dst, j) = 0f;
         }
     }
+
+    /// <summary>
+    /// One row of probabilities for a row that sees keys <c>[lo, hi)</c> (a causal or windowed band):
+    /// <c>dst[j] = row[j] · scale</c> inside the band and 0 elsewhere in <c>[0, keyLen)</c>.
+    /// </summary>
+    public static void StoreBand(ref float row, int lo, int hi, float scale, ref float dst, int keyLen)
+    {
+        for (int j = 0; j < lo; j++)
+        {
+            Unsafe.Add(ref dst, j) = 0f;
+        }
+        StoreRow(ref Unsafe.Add(ref row, lo), hi - lo, scale, ref Unsafe.Add(ref dst, lo), keyLen - lo);
+    }
 }

@@ -63,7 +63,7 @@ internal sealed class KernelPlan
         // width (padding) or when rows of V are strided by the other heads' columns: a stride of Dim floats
         // (e.g. 3 KiB) maps a head's value rows onto a few L1 sets, which then thrash.
         PartialLastVector = shape.HeadDim % valueLanes != 0;
-        PackValues = PartialLastVector || shape.Heads > 1;
+        PackValues = PartialLastVector || shape.KvHeads > 1;
         PaddedHeadDim = ValueVectors * valueLanes;
         // Accumulators per strip: R × StripVectors, kept within ~16 (Vector256) or ~20 (Vector512) live registers.
         int maxStrip = lanes == 16 ? ValueVectors512 : ValueVectors256;
@@ -80,7 +80,10 @@ internal sealed class KernelPlan
 
         PackedKeyFloats = PaddedKeys * shape.HeadDim;
         PackedValueFloats = PackValues ? shape.KeyLen * PaddedHeadDim : 0;
-        ScoreFloats = RowsPerBlock * PaddedKeys;
+        // A windowed row's softmax starts at its first key, not at a vector boundary: its last vector may reach up to
+        // lanes − 1 floats past the padded keys, so windowed score rows get one vector of slack.
+        ScoreStride = PaddedKeys + (shape.HasWindow ? lanes : 0);
+        ScoreFloats = RowsPerBlock * ScoreStride;
         ScratchFloats = PackedKeyFloats + PackedValueFloats + ScoreFloats;
     }
 
@@ -112,8 +115,10 @@ internal sealed class KernelPlan
     public int PackedKeyFloats { get; }
     public int PackedValueFloats { get; }
     public int ScoreFloats { get; }
+    /// <summary>Floats between score rows of a block.</summary>
+    public int ScoreStride { get; }
     public int ScratchFloats { get; }
 
     /// <summary>Stride between rows of the V operand the P·V tiles read.</summary>
-    public string ValueStride => PackValues ? CodeWriter.Int(PaddedHeadDim) : "Dim";
+    public string ValueStride => PackValues ? CodeWriter.Int(PaddedHeadDim) : "KvDim";
 }
