@@ -13,6 +13,15 @@ public interface IAttentionKernel<TSelf> where TSelf : IAttentionKernel<TSelf>
     /// <summary>Number of query rows.</summary>
     static abstract int SeqLen { get; }
 
+    /// <summary>Number of key/value rows (SeqLen unless cross-attention).</summary>
+    static abstract int KeyLen { get; }
+
+    /// <summary>Number of key/value heads (Heads unless grouped-query attention).</summary>
+    static abstract int KvHeads { get; }
+
+    /// <summary>The kernel's problem (shape and options), for the reference and generic code.</summary>
+    static abstract AttentionProblem Problem { get; }
+
     /// <summary>Model dimension.</summary>
     static abstract int Dim { get; }
 
@@ -28,17 +37,11 @@ public interface IAttentionKernel<TSelf> where TSelf : IAttentionKernel<TSelf>
     /// <summary>The factor applied to the scores.</summary>
     static abstract float Scale { get; }
 
-    /// <summary>Multi-head attention over q, k, v (each <c>[SeqLen, Dim]</c>) into output <c>[SeqLen, Dim]</c>.</summary>
+    /// <summary>Multi-head attention over q <c>[SeqLen, Dim]</c>, k and v <c>[KeyLen, KvHeads·HeadDim]</c> into output <c>[SeqLen, Dim]</c>.</summary>
     static abstract void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output);
 
-    /// <summary>Self-attention: <c>Attend(x, x, x, output)</c>.</summary>
-    static abstract void SelfAttend(ReadOnlySpan<float> x, Span<float> output);
-
-    /// <summary>As <see cref="Attend(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>, on up to <paramref name="maxDegreeOfParallelism"/> threads (bit-identical results).</summary>
-    static abstract void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, int maxDegreeOfParallelism);
-
-    /// <summary>As <see cref="SelfAttend(ReadOnlySpan{float}, Span{float})"/>, on up to <paramref name="maxDegreeOfParallelism"/> threads (bit-identical results).</summary>
-    static abstract void SelfAttend(ReadOnlySpan<float> x, Span<float> output, int maxDegreeOfParallelism);
+    /// <summary>As <see cref="Attend(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>, on up to <c>parallel.MaxDegreeOfParallelism</c> threads (bit-identical results).</summary>
+    static abstract void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, System.Threading.Tasks.ParallelOptions parallel);
 
     /// <summary>
     /// Infrastructure for the parallel overloads: computes part <paramref name="part"/> of
@@ -46,4 +49,19 @@ public interface IAttentionKernel<TSelf> where TSelf : IAttentionKernel<TSelf>
     /// </summary>
     [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
     static abstract void RunPart(ref float q, ref float k, ref float v, ref float output, int part, int parts);
+}
+
+/// <summary>
+/// Implemented by the generator on every self-attention kernel (KeyLen = SeqLen and KvHeads = Heads, so one
+/// <c>[SeqLen, Dim]</c> sequence can be queries, keys and values at once); cross-attention and grouped-query kernels
+/// implement only <see cref="IAttentionKernel{TSelf}"/>.
+/// </summary>
+/// <typeparam name="TSelf">The kernel struct itself.</typeparam>
+public interface ISelfAttentionKernel<TSelf> : IAttentionKernel<TSelf> where TSelf : ISelfAttentionKernel<TSelf>
+{
+    /// <summary>Self-attention: <c>Attend(x, x, x, output)</c>.</summary>
+    static abstract void SelfAttend(ReadOnlySpan<float> x, Span<float> output);
+
+    /// <summary>As <see cref="SelfAttend(ReadOnlySpan{float}, Span{float})"/>, on up to <c>parallel.MaxDegreeOfParallelism</c> threads (bit-identical results).</summary>
+    static abstract void SelfAttend(ReadOnlySpan<float> x, Span<float> output, System.Threading.Tasks.ParallelOptions parallel);
 }

@@ -36,8 +36,8 @@ public static class TensorAttention
         where TKernel : IAttentionKernel<TKernel>
     {
         ReadOnlySpan<float> qs = AsKernelSpan<TKernel>(q, nameof(q));
-        ReadOnlySpan<float> ks = AsKernelSpan<TKernel>(k, nameof(k));
-        ReadOnlySpan<float> vs = AsKernelSpan<TKernel>(v, nameof(v));
+        ReadOnlySpan<float> ks = AsKeyValueSpan<TKernel>(k, nameof(k));
+        ReadOnlySpan<float> vs = AsKeyValueSpan<TKernel>(v, nameof(v));
         Span<float> os = AsKernelSpan<TKernel>(output, nameof(output));
         TKernel.Attend(qs, ks, vs, os);
     }
@@ -52,7 +52,7 @@ public static class TensorAttention
     /// <exception cref="ArgumentException">A tensor's shape or layout does not fit the kernel, or the output
     /// overlaps the input.</exception>
     public static void SelfAttend<TKernel>(in ReadOnlyTensorSpan<float> x, in TensorSpan<float> output)
-        where TKernel : IAttentionKernel<TKernel>
+        where TKernel : ISelfAttentionKernel<TKernel>
     {
         ReadOnlySpan<float> xs = AsKernelSpan<TKernel>(x, nameof(x));
         Span<float> os = AsKernelSpan<TKernel>(output, nameof(output));
@@ -82,17 +82,31 @@ public static class TensorAttention
         return MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), TKernel.SeqLen * TKernel.Dim);
     }
 
-    private static void Check<TKernel>(ReadOnlySpan<nint> lengths, ReadOnlySpan<nint> strides, bool isEmpty, string paramName)
+    /// <summary>
+    /// The <c>KeyLen·KvDim</c> floats of a key or value tensor shaped <c>[KeyLen, KvDim]</c> or <c>[1, KeyLen, KvDim]</c>
+    /// (KvDim = KvHeads·HeadDim; the same as <see cref="AsKernelSpan{TKernel}(in ReadOnlyTensorSpan{float}, string)"/> for self-attention kernels).
+    /// </summary>
+    public static ReadOnlySpan<float> AsKeyValueSpan<TKernel>(in ReadOnlyTensorSpan<float> tensor, string paramName = "tensor")
         where TKernel : IAttentionKernel<TKernel>
     {
-        int seqLen = TKernel.SeqLen, dim = TKernel.Dim;
+        int rows = TKernel.KeyLen, cols = TKernel.KvHeads * TKernel.HeadDim;
+        Check(typeof(TKernel).Name, rows, cols, "[KeyLen, KvDim]", tensor.Lengths, tensor.Strides, tensor.IsEmpty, paramName);
+        return MemoryMarshal.CreateReadOnlySpan(in tensor.GetPinnableReference(), rows * cols);
+    }
+
+    private static void Check<TKernel>(ReadOnlySpan<nint> lengths, ReadOnlySpan<nint> strides, bool isEmpty, string paramName)
+        where TKernel : IAttentionKernel<TKernel>
+        => Check(typeof(TKernel).Name, TKernel.SeqLen, TKernel.Dim, "[SeqLen, Dim]", lengths, strides, isEmpty, paramName);
+
+    private static void Check(string kernel, int seqLen, int dim, string names, ReadOnlySpan<nint> lengths, ReadOnlySpan<nint> strides, bool isEmpty, string paramName)
+    {
         bool shapeFits = !isEmpty && (lengths.Length == 2
             ? lengths[0] == seqLen && lengths[1] == dim
             : lengths.Length == 3 && lengths[0] == 1 && lengths[1] == seqLen && lengths[2] == dim);
         if (!shapeFits)
         {
             throw new ArgumentException(
-                $"'{paramName}' has shape {Format(lengths)} but {typeof(TKernel).Name} needs [{seqLen}, {dim}] or [1, {seqLen}, {dim}] ([SeqLen, Dim]).",
+                $"'{paramName}' has shape {Format(lengths)} but {kernel} needs [{seqLen}, {dim}] or [1, {seqLen}, {dim}] ({names}).",
                 paramName);
         }
 
@@ -104,7 +118,7 @@ public static class TensorAttention
         {
             string expected = r == 2 ? $"[{dim}, 1]" : $"[*, {dim}, 1]";
             throw new ArgumentException(
-                $"'{paramName}' has the right shape {Format(lengths)} but strides {Format(strides)}; {typeof(TKernel).Name} needs row-major dense " +
+                $"'{paramName}' has the right shape {Format(lengths)} but strides {Format(strides)}; {kernel} needs row-major dense " +
                 $"memory (strides {expected}). A transposed, strided or broadcast view must be copied into a new tensor first.",
                 paramName);
         }

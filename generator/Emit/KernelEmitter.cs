@@ -41,7 +41,7 @@ internal static class KernelEmitter
         }
 
         WriteStructDocs(w, spec, plans);
-        w.Open($"partial struct {spec.Name} : global::AttentionGen.IAttentionKernel<{spec.Name}>");
+        w.Open($"partial struct {spec.Name} : global::AttentionGen.{(shape.SelfAttention ? "ISelfAttentionKernel" : "IAttentionKernel")}<{spec.Name}>");
         WriteConstants(w, shape);
         WriteEntryPoints(w, spec, facts);
         LayerEmitter.Write(w, spec, facts);
@@ -267,7 +267,7 @@ internal static class KernelEmitter
             (ros, $"Additive mask, row-major {maskShape}, added to every head's scores after scaling{(s.Softcap > 0 ? " and softcap" : "")}; −∞ masks a key exactly (its K and V are never used), a row that is all −∞ gives zeros.",
                 $"{guard}.Length(mask.Length, SeqLen * KeyLen, nameof(mask), \"mask is {maskShape}\");", "FromAdditive(mask)"),
             ("global::System.ReadOnlySpan<bool>", $"Boolean mask (graph adjacency), row-major {maskShape}: false masks the key for that row in every head (its K and V are never used); a row with no true entry gives zeros.",
-                $"{guard}.Length(mask.Length, SeqLen * KeyLen, nameof(mask), \"mask is {maskShape}\");", "FromAllowed(mask)"),
+                $"{guard}.Length(mask.Length, SeqLen * KeyLen, nameof(mask), \"mask is {maskShape}\", \"bools\");", "FromAllowed(mask)"),
             ("global::AttentionGen.BitMask", $"Bit-packed boolean mask {maskShape} (see <see cref=\"global::AttentionGen.BitMask\"/>): a 0 bit masks the key for that row in every head; a row with no 1 bit gives zeros.",
                 $"{guard}.MaskShape(mask.Rows, mask.Cols, SeqLen, KeyLen);", "FromBits(mask)"),
         };

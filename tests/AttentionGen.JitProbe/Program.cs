@@ -23,7 +23,7 @@ static void Probe<T>() where T : IAttentionKernel<T>
     float[] o = new float[x.Length];
     for (int i = 0; i < x.Length; i++) x[i] = (i % 7) * 0.1f;
     TimeSpan before = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
-    T.SelfAttend(x, o);
+    T.Attend(x, x, x, o);
     TimeSpan jit = System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - before;
     Console.WriteLine($"{typeof(T).Name}: first-call JIT time {jit.TotalMilliseconds:F2} ms");
 }

@@ -63,7 +63,7 @@ namespace AttentionGen.ReliabilityProbe
         public int Length => SeqLen * Dim;
 
         public static KernelCase Of<T>() where T : IAttentionKernel<T> =>
-            new(typeof(T).Name, T.SeqLen, T.Dim, T.Heads, T.Scale, T.Causal, T.Attend, T.SelfAttend);
+            new(typeof(T).Name, T.SeqLen, T.Dim, T.Heads, T.Scale, T.Causal, T.Attend, (x, o) => T.Attend(x, x, x, o));
     }
 
     internal static class ProbeKernels

@@ -53,9 +53,9 @@ public sealed class ConcurrencyTests
         public float[] ExpectedSelf { get; }
     }
 
-    private static Case Of<T>(int seed) where T : IAttentionKernel<T> =>
+    private static Case Of<T>(int seed) where T : ISelfAttentionKernel<T> =>
         new(typeof(T).Name, T.SeqLen * T.Dim, (q, k, v, o) => T.Attend(q, k, v, o), (x, o) => T.SelfAttend(x, o),
-            (q, k, v, o, degree) => T.Attend(q, k, v, o, degree), seed);
+            (q, k, v, o, degree) => T.Attend(q, k, v, o, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = degree }), seed);
 
     [Fact]
     public void ConcurrentCallsGiveTheSerialResultBitForBit()

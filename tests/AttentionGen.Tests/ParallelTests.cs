@@ -1,11 +1,13 @@
 using System;
 using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
 using AttentionGen.Tests.Shared;
 using Xunit;
 
 namespace AttentionGen.Tests;
 
-/// <summary>The maxDegreeOfParallelism overloads: same bits as the serial call, checked arguments, no allocation.</summary>
+/// <summary>The ParallelOptions overloads: same bits as the serial call, checked arguments, no allocation.</summary>
 public sealed class ParallelTests
 {
     private static void AssertSameAsSerial<T>(int seed) where T : IAttentionKernel<T>
@@ -14,7 +16,7 @@ public sealed class ParallelTests
         float[] q = TestData.Gaussian(seed, n), k = TestData.Gaussian(seed + 1, n), v = TestData.Gaussian(seed + 2, n);
         float[] serial = new float[n];
         T.Attend(q, k, v, serial);
-        foreach (int degree in new[] { 1, 2, 3, 4, 8, 64 })
+        foreach (int degree in new[] { 1, 2, 3, 4, 8, 64, -1 })
         {
             float[] parallel = new float[n];
             Attend<T>(q, k, v, parallel, degree);
@@ -23,7 +25,7 @@ public sealed class ParallelTests
     }
 
     private static void Attend<T>(float[] q, float[] k, float[] v, float[] o, int degree) where T : IAttentionKernel<T> =>
-        T.Attend(q, k, v, o, degree);
+        T.Attend(q, k, v, o, new ParallelOptions { MaxDegreeOfParallelism = degree });
 
     [Fact] public void SplitByHeadsMatchesSerial() => AssertSameAsSerial<Encoder128>(41);
     [Fact] public void InterleavedBlocksMatchSerial() => AssertSameAsSerial<Parallel130>(42);
@@ -39,29 +41,28 @@ public sealed class ParallelTests
         float[] x = TestData.Gaussian(46, Parallel130.SeqLen * Parallel130.Dim);
         float[] a = new float[x.Length], b = new float[x.Length];
         Parallel130.SelfAttend(x, a);
-        Parallel130.SelfAttend(x, b, maxDegreeOfParallelism: 2);
+        Parallel130.SelfAttend(x, b, new ParallelOptions { MaxDegreeOfParallelism = 2 });
         Assert.Equal(a, b);
     }
 
-    [Theory]
-    [InlineData(0)]
-    [InlineData(-1)]
-    public void InvalidDegreeThrowsAndLeavesOutputUntouched(int degree)
+    [Fact]
+    public void NullOptionsOrCancelledTokenThrowAndLeaveOutputUntouched()
     {
         int n = Encoder128.SeqLen * Encoder128.Dim;
         float[] x = TestData.Gaussian(47, n);
         float[] o = Enumerable.Repeat(5f, n).ToArray();
-        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => Encoder128.Attend(x, x, x, o, degree));
-        Assert.Equal("maxDegreeOfParallelism", ex.ParamName);
-        Assert.Contains("at least 1", ex.Message);
+        var ex = Assert.Throws<ArgumentNullException>(() => Encoder128.Attend(x, x, x, o, (ParallelOptions)null!));
+        Assert.Equal("parallel", ex.ParamName);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.Throws<OperationCanceledException>(() => Encoder128.SelfAttend(x, o, new ParallelOptions { CancellationToken = cts.Token }));
         Assert.All(o, value => Assert.Equal(5f, value));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Encoder128.SelfAttend(x, o, degree));
     }
 
     [Fact]
-    public void WrongLengthIsCheckedBeforeTheDegree()
+    public void WrongLengthIsCheckedBeforeTheOptions()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Encoder128.Attend(new float[3], new float[3], new float[3], new float[3], 2));
+        var ex = Assert.Throws<ArgumentException>(() => Encoder128.Attend(new float[3], new float[3], new float[3], new float[3], new ParallelOptions()));
         Assert.Equal("q", ex.ParamName);
     }
 
@@ -70,9 +71,10 @@ public sealed class ParallelTests
     {
         int n = Encoder128.SeqLen * Encoder128.Dim;
         float[] x = TestData.Gaussian(48, n), o = new float[n];
-        for (int i = 0; i < 5; i++) Encoder128.SelfAttend(x, o, 2);
+        var two = new ParallelOptions { MaxDegreeOfParallelism = 2 };
+        for (int i = 0; i < 5; i++) Encoder128.SelfAttend(x, o, two);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) Encoder128.SelfAttend(x, o, 2);
+        for (int i = 0; i < 20; i++) Encoder128.SelfAttend(x, o, two);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated == 0, $"20 parallel calls allocated {allocated} bytes on the calling thread");
     }

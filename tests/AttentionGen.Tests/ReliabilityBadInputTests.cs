@@ -27,7 +27,7 @@ public sealed class ReliabilityBadInputTests
     [Theory, MemberData(nameof(Kernels))]
     public void EveryWrongLengthIsRejectedBeforeAnythingIsWritten(Type kernel) => Invoke(nameof(WrongLengths), kernel);
 
-    private static void WrongLengths<T>() where T : IAttentionKernel<T>
+    private static void WrongLengths<T>() where T : ISelfAttentionKernel<T>
     {
         int n = T.SeqLen * T.Dim;
         foreach (int actual in new[] { 0, 1, n - 1, n + 1, n + T.Dim, 2 * n }.Where(a => a != n).Distinct())
@@ -58,7 +58,7 @@ public sealed class ReliabilityBadInputTests
     [Theory, MemberData(nameof(Kernels))]
     public void OverlapIsRejectedOnEitherSide_AdjacentAndAliasedInputsWork(Type kernel) => Invoke(nameof(Overlaps), kernel);
 
-    private static void Overlaps<T>() where T : IAttentionKernel<T>
+    private static void Overlaps<T>() where T : ISelfAttentionKernel<T>
     {
         int n = T.SeqLen * T.Dim;
         float[] buffer = TestData.Gaussian(5, 3 * n);
@@ -111,7 +111,7 @@ public sealed class ReliabilityBadInputTests
         return a;
     }
 
-    private static void AssertNames<T>(ArgumentException ex, string param, int expected, int actual, string method) where T : IAttentionKernel<T>
+    private static void AssertNames<T>(ArgumentException ex, string param, int expected, int actual, string method) where T : ISelfAttentionKernel<T>
     {
         string where = $"{typeof(T).Name}.{method} with '{param}' of {actual} floats (expected {expected})";
         Assert.True(ex.ParamName == param, $"{where}: ParamName is '{ex.ParamName}'");
