@@ -12,7 +12,9 @@ namespace AttentionGen;
 /// The semantics are those of <see cref="AttentionProblem"/> and <see cref="KernelMask"/>: a key is visible to
 /// row <c>i</c> when it lies in <see cref="AttentionProblem.VisibleKeys"/> and the mask does not mask it. Keys
 /// that are not visible are never read (their K and V rows may hold anything, NaN included) and get weight 0.
-/// A row that sees no key, or whose visible scores are all −∞, outputs zeros and zero weights. A NaN among
+/// A row that sees no key outputs zeros and zero weights. A row whose visible scores are all −∞ (from the inputs,
+/// e.g. q = −∞ against k &gt; 0) has zero weights and outputs <c>Σ 0·v_j</c> over its visible keys: zeros, except NaN
+/// in a column where one of those values is ±∞ or NaN (0·∞, the rule for any visible key of weight 0). A NaN among
 /// the visible scores makes that head's output row NaN and the weights of its visible keys NaN (the weights
 /// of invisible keys stay 0).
 /// </remarks>
@@ -155,22 +157,17 @@ public static partial class AttentionReference
                     max = double.IsNaN(x) || double.IsNaN(max) ? double.NaN : Math.Max(max, x);
                 }
 
-                Span<double> o = output.Slice(i * dim + qc, headDim);
-                Span<double> w = weights.IsEmpty ? default : weights.Slice((h * seqLen + i) * keyLen, keyLen);
-                if (max == double.NegativeInfinity)
-                {
-                    // No key visible, or every visible score is −∞: zeros.
-                    o.Clear();
-                    w.Clear();
-                    continue;
-                }
+                // No visible key, or every visible score −∞: every weight is 0 (and the output Σ 0·v_j, zeros unless
+                // a visible value is ±∞ or NaN: 0·∞ = NaN, as for any visible key of weight 0).
+                bool none = max == double.NegativeInfinity;
                 double sum = 0;
                 for (int j = 0; j < keyLen; j++)
                 {
                     if (!visible[j]) continue;
-                    s[j] = Math.Exp(s[j] - max);
+                    s[j] = none ? 0 : Math.Exp(s[j] - max);
                     sum += s[j];
                 }
+                Span<double> o = output.Slice(i * dim + qc, headDim);
                 for (int d = 0; d < headDim; d++)
                 {
                     double acc = 0;
@@ -178,11 +175,15 @@ public static partial class AttentionReference
                     {
                         if (visible[j]) acc += s[j] * v[j * kvDim + kc + d];
                     }
-                    o[d] = acc / sum;
+                    o[d] = none ? acc * 0 : acc / sum;
                 }
-                for (int j = 0; j < w.Length; j++)
+                if (!weights.IsEmpty)
                 {
-                    w[j] = visible[j] ? s[j] / sum : 0;
+                    Span<double> w = weights.Slice((h * seqLen + i) * keyLen, keyLen);
+                    for (int j = 0; j < keyLen; j++)
+                    {
+                        w[j] = visible[j] && !none ? s[j] / sum : 0;
+                    }
                 }
             }
         }

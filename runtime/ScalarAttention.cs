@@ -100,22 +100,21 @@ public static class ScalarAttention
             // exp(s − max) in place and 1/Σ; 0 when the band is empty or every score in it is −∞ (the row is then all 0).
             float inv = n > 0 ? KernelMath.SoftmaxRowScalar(ref scores, n, n) : 0f;
 
+            // P·V over the keys the mask does not hide (a hidden key's exp is 0, but its V row may be NaN or ∞). A row
+            // whose visible scores are all −∞ has p = 0 and inv = 0 here: zeros, or NaN where a visible v is ±∞ / NaN,
+            // as in the reference.
             for (int d = 0; d < headDim; d++) Unsafe.Add(ref oi, d) = 0f;
-            if (inv != 0f)
+            for (int j = lo; j < hi; j++)
             {
-                // P·V over the visible keys only (a masked key's exp is 0, but its V row may be NaN or ∞).
-                for (int j = lo; j < hi; j++)
+                if (kind != MaskKind.None && Masked(kind, additive, allowed, bits, bytesPerRow, i, j, keyLen)) continue;
+                float p = Unsafe.Add(ref scores, j - lo);
+                ref float vj = ref Unsafe.Add(ref vr, (nint)j * kvDim + kc);
+                for (int d = 0; d < headDim; d++)
                 {
-                    if (kind != MaskKind.None && Masked(kind, additive, allowed, bits, bytesPerRow, i, j, keyLen)) continue;
-                    float p = Unsafe.Add(ref scores, j - lo);
-                    ref float vj = ref Unsafe.Add(ref vr, (nint)j * kvDim + kc);
-                    for (int d = 0; d < headDim; d++)
-                    {
-                        Unsafe.Add(ref oi, d) += p * Unsafe.Add(ref vj, d);
-                    }
+                    Unsafe.Add(ref oi, d) += p * Unsafe.Add(ref vj, d);
                 }
-                for (int d = 0; d < headDim; d++) Unsafe.Add(ref oi, d) *= inv;
             }
+            for (int d = 0; d < headDim; d++) Unsafe.Add(ref oi, d) *= inv;
 
             if (hasWeights)
             {

@@ -375,12 +375,33 @@ public sealed class ReferenceSemanticsTests
             for (int h = 0; h < 2; h++) Assert.All(w.AsSpan((h * 3 + 1) * 4, 4).ToArray(), x => Assert.Equal(0.0, x));
             AssertRowSums(p, w, i => i == 1);
         }
-        // Every visible score −∞ (q = +∞, k < 0 everywhere) is the same as no key: zeros, V not used.
-        var one = new AttentionProblem(1, 1) { KeyLen = 2, Scale = 1f };
-        double[] w1 = new double[2];
-        double[] o1 = Ref(one, new[] { float.PositiveInfinity }, new[] { -1f, -2f }, new[] { float.NaN, float.PositiveInfinity }, null, w1);
-        Assert.Equal(new[] { 0.0 }, o1);
-        Assert.Equal(new[] { 0.0, 0.0 }, w1);
+    }
+
+    [Fact]
+    public void EveryVisibleScoreNegativeInfinityGivesZeroWeightsAndZeroTimesV()
+    {
+        // q = +∞ against k < 0: all weights 0, output Σ 0·v_j — zeros for finite v, NaN where a visible v is
+        // non-finite (0·∞, the documented rule for any visible key of weight 0); a masked key's v is not read.
+        var one = new AttentionProblem(1, 2) { KeyLen = 3, Scale = 1f };
+        float[] q = { float.PositiveInfinity, 0 }, k = { -1, 0, -2, 0, -3, 0 };
+        foreach (float[] v in new[] { new[] { 1f, 2, 3, 4, 5, 6 }, new[] { 1f, float.PositiveInfinity, 3, 4, 5, float.NaN } })
+        {
+            bool nonFinite = float.IsInfinity(v[1]);
+            double[] w1 = Enumerable.Repeat(42.0, 3).ToArray();
+            double[] o1 = Ref(one, q, k, v, null, w1);
+            Assert.Equal(new[] { 0.0, 0.0, 0.0 }, w1);
+            Assert.Equal(0.0, o1[0]);
+            Assert.Equal(nonFinite, double.IsNaN(o1[1]));
+            float[] sw = Enumerable.Repeat(42f, 3).ToArray();
+            float[] s1 = Scalar(one, q, k, v, null, sw);
+            Assert.Equal(new[] { 0f, 0f, 0f }, sw);
+            Assert.Equal(0f, s1[0]);
+            Assert.Equal(nonFinite, float.IsNaN(s1[1]));
+            // Keys 0 and 2 masked: their non-finite values are not read.
+            bool[] allowed = { false, true, false };
+            Assert.Equal(new[] { 0.0, 0.0 }, Ref(one, q, k, v, new Mask(MaskKind.Allowed, Allowed: allowed)));
+            Assert.Equal(new[] { 0f, 0f }, Scalar(one, q, k, v, new Mask(MaskKind.Allowed, Allowed: allowed)));
+        }
     }
 
     [Fact]
