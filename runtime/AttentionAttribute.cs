@@ -57,7 +57,7 @@ public sealed class AttentionAttribute : Attribute
 
     /// <summary>
     /// Key/value rows, for cross-attention (queries from one sequence, keys and values from another): k and v are
-    /// <c>[KeyLen, KvHeads·HeadDim]</c>. 0 (the default) means <c>SeqLen</c>; written explicitly it must be ≥ 1 (AG0014).
+    /// <c>[KeyLen, KvHeads·HeadDim]</c>. 0 (the default) means <c>SeqLen</c>; written explicitly it must be ≥ 1 (AG0002).
     /// </summary>
     public int KeyLen { get; set; }
 
@@ -72,20 +72,20 @@ public sealed class AttentionAttribute : Attribute
     /// Local (sliding-window) attention: row <c>i</c> sees keys with <c>|i − j| ≤ Window</c> (with <see cref="Causal"/>:
     /// <c>i − Window ≤ j ≤ i</c>), shifted by the alignment offset in cross-attention. Key blocks outside the band
     /// are never computed, so the cost grows as SeqLen·Window. <see cref="int.MaxValue"/> (the default) means no
-    /// window; it must be ≥ 0 (AG0015).
+    /// window; it must be ≥ 0 (AG0014).
     /// </summary>
     public int Window { get; set; } = int.MaxValue;
 
     /// <summary>
     /// Key/value heads for grouped-query attention (1 = multi-query): k and v have <c>KvHeads·HeadDim</c> columns and
     /// query head <c>h</c> reads key/value head <c>h / (Heads / KvHeads)</c>. 0 (the default) means <c>Heads</c>;
-    /// it must divide <c>Heads</c> (AG0016).
+    /// it must divide <c>Heads</c> (AG0015).
     /// </summary>
     public int KvHeads { get; set; }
 
     /// <summary>
     /// Softcap <c>c</c>: each scaled score <c>s</c> becomes <c>c·tanh(s/c)</c> before masking (Gemma-style). 0 (the
-    /// default) means none; otherwise it must be positive and finite (AG0017).
+    /// default) means none; otherwise it must be positive and finite (AG0016).
     /// </summary>
     public float Softcap { get; set; }
 

@@ -36,6 +36,11 @@ public sealed class DiagnosticsTests
         ["AG0011"] = DiagnosticSeverity.Error,
         ["AG0012"] = DiagnosticSeverity.Error,
         ["AG0013"] = DiagnosticSeverity.Warning,
+        ["AG0014"] = DiagnosticSeverity.Error,
+        ["AG0015"] = DiagnosticSeverity.Error,
+        ["AG0016"] = DiagnosticSeverity.Error,
+        ["AG0017"] = DiagnosticSeverity.Error,
+        ["AG0018"] = DiagnosticSeverity.Warning,
     };
 
     private static DiagnosticsTestKit.Run Verify(string markup, LanguageVersion language = LanguageVersion.CSharp12, params string[] messageFragments)
@@ -328,6 +333,59 @@ public sealed class DiagnosticsTests
         DiagnosticsTestKit.Run run = Verify("[Attention(2, 64, {|AG0013:Scale = 0f|})] partial struct Zero { }");
         Assert.Single(run.Generator.GeneratedSources);
     }
+
+    [Fact]
+    public void AG0002_KeyLenNotPositive() =>
+        Verify("""
+            [Attention(2, 64, {|AG0002:KeyLen = 0|})] partial struct Zero { }
+            [Attention(2, 64, {|AG0002:KeyLen = -3|})] partial struct Negative { }
+            """, messageFragments: new[] { "'KeyLen' is 0; it must be at least 1" });
+
+    [Fact]
+    public void AG0004_KeyLenTooLarge() =>
+        Verify("[Attention(2, 64, {|AG0004:KeyLen = 20000|})] partial struct Huge { }", messageFragments: new[] { "KeyLen 20000 exceeds" });
+
+    [Fact]
+    public void AG0014_NegativeWindow() =>
+        Verify("[Attention(16, 64, {|AG0014:Window = -1|})] partial struct A { }", messageFragments: new[] { "Window is -1; it must be at least 0" });
+
+    [Fact]
+    public void AG0015_KvHeadsMustDivideHeads() =>
+        Verify("""
+            [Attention(16, 768, 12, {|AG0015:KvHeads = 5|})] partial struct A { }
+            [Attention(16, 768, 12, {|AG0015:KvHeads = 0|})] partial struct B { }
+            """, messageFragments: new[] { "KvHeads is 5; it must be at least 1 and divide heads (12)" });
+
+    [Fact]
+    public void AG0016_InvalidSoftcap() =>
+        Verify("""
+            [Attention(16, 64, {|AG0016:Softcap = -50f|})] partial struct A { }
+            [Attention(16, 64, {|AG0016:Softcap = float.NaN|})] partial struct B { }
+            [Attention(16, 64, {|AG0016:Softcap = float.PositiveInfinity|})] partial struct C { }
+            """, messageFragments: new[] { "Softcap is -50; it must be a positive finite number", "Softcap is NaN", "Softcap is +∞" });
+
+    [Fact]
+    public void AG0017_UndefinedAlignment() =>
+        Verify("[Attention(1, 64, KeyLen = 9, Causal = true, {|AG0017:CausalAlignment = (CausalAlignment)2|})] partial struct A { }",
+            messageFragments: new[] { "CausalAlignment is 2, which is not a defined value" });
+
+    [Fact]
+    public void AG0018_OptionsWithoutEffectAreWarningsAndTheKernelIsStillGenerated()
+    {
+        DiagnosticsTestKit.Run run = Verify("""
+            [Attention(8, 64, Causal = true, {|AG0018:CausalAlignment = CausalAlignment.BottomRight|})] partial struct SameLength { }
+            [Attention(8, 64, KeyLen = 9, {|AG0018:CausalAlignment = CausalAlignment.BottomRight|})] partial struct NoBand { }
+            [Attention(8, 64, KeyLen = 9, {|AG0018:Window = 17|})] partial struct WideWindow { }
+            [Attention(8, 64, KeyLen = 9, Window = 16)] partial struct Fine { }
+            """, messageFragments: new[] { "CausalAlignment = BottomRight has no effect: KeyLen equals SeqLen (8)", "neither Causal nor windowed", "Window = 17 has no effect" });
+        Assert.Equal(4, run.Generator.GeneratedSources.Length);
+    }
+
+    [Fact]
+    public void AG0007_NewOptionsMustBeConstants() =>
+        Verify("""
+            [Attention(8, 64, {|AG0007:Window = W|})] partial struct A { static int W = 3; }
+            """, messageFragments: new[] { "Window is 'W', which is not a compile-time constant int" });
 
     // ------------------------------------------------------------------ the consumer's compilation
 

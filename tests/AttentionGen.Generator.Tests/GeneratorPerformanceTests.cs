@@ -18,7 +18,7 @@ namespace AttentionGen.Generator.Tests;
 /// </summary>
 public sealed class GeneratorPerformanceTests
 {
-    public const int MaxLines = 1500;
+    public const int MaxLines = 2000;   // 1,500 before the feature set added ~350 lines of entry points (masks, padding, weights) to every kernel
 
     private readonly ITestOutputHelper _output;
 

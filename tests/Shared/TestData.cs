@@ -80,6 +80,32 @@ internal static class TestData
         return 1e-6 * Math.Max(1.0, Math.Max(m / 2, a / 3));
     }
 
+    /// <summary>
+    /// <see cref="KernelBound"/> for any <see cref="AttentionProblem"/> (cross-attention, grouped K/V heads):
+    /// 1e-6·max(1, M/2, A/3) over the key rows whose dot products are finite (a masked key may hold NaN).
+    /// </summary>
+    public static double ProblemBound(AttentionProblem p, float[] q, float[] k)
+    {
+        int hd = p.HeadDim, group = p.Heads / p.KvHeads;
+        double scale = Math.Abs((double)p.EffectiveScale), m = 0, a = 0;
+        for (int h = 0; h < p.Heads; h++)
+            for (int i = 0; i < p.SeqLen; i++)
+                for (int j = 0; j < p.KeyLen; j++)
+                {
+                    double dot = 0, abs = 0;
+                    for (int d = 0; d < hd; d++)
+                    {
+                        double t = (double)q[i * p.Dim + h * hd + d] * k[j * p.KvDim + h / group * hd + d];
+                        dot += t;
+                        abs += Math.Abs(t);
+                    }
+                    if (!double.IsFinite(dot)) continue;
+                    m = Math.Max(m, Math.Abs(dot) * scale);
+                    a = Math.Max(a, abs * scale);
+                }
+        return 1e-6 * Math.Max(1.0, Math.Max(m / 2, a / 3));
+    }
+
     public static double MaxError(ReadOnlySpan<float> actual, ReadOnlySpan<double> expected)
     {
         double m = 0;
