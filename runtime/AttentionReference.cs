@@ -6,7 +6,7 @@ namespace AttentionGen;
 /// Float64 reference implementation of the kernels' contract, for tests and for checking a kernel in
 /// your own code. Slow and simple on purpose: every product and sum in double, <see cref="Math.Exp"/>.
 /// </summary>
-public static class AttentionReference
+public static partial class AttentionReference
 {
     /// <summary>
     /// Computes, for each head, <c>O_h = softmax(Q_h K_hᵀ · scale) V_h</c> in double precision.
