@@ -70,6 +70,7 @@ internal static class KernelDeclaration
         ("Pool", "the entry point Pool(x, query, output)"),
         // ProjectionEmitter (Forward)
         ("Forward", "the entry point Forward(x, weights, output)"),
+        ("ProjectionPath", "the nested class of Forward's projections"),
     };
 
     /// <summary>Parameter types of the generated methods; a user method with other parameters is a legal overload.</summary>

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using AttentionGen.Generator.Models;
 
 namespace AttentionGen.Generator.Emit;
@@ -6,9 +8,315 @@ namespace AttentionGen.Generator.Emit;
 /// Writes <c>Forward</c> (when <c>Projections = true</c>): the Q/K/V projections, multi-head attention and the output
 /// projection of a whole attention layer, as shape-specialised register-tiled GEMMs around the core kernel.
 /// </summary>
+/// <remarks>
+/// Each projection is <c>C[M, N] = A[M, K]·W[K, N] + b</c> with W row-major <c>[in, out]</c>, which is already
+/// contiguous along N: a tile of R rows × V vectors of N keeps R·V accumulators in registers, and every step over K
+/// loads V vectors of one row of W and broadcasts one element of each row of A. No packing. M, K and N are literals in
+/// the emitted code; the loop over K is unrolled by <see cref="KUnroll"/> (never fully: K can be 16,384), the columns
+/// that do not fill a tile of V vectors use a narrower tile, the last N mod lanes columns the scalar helper, and the
+/// last M mod R rows a one-row tile. The bias is added in the epilogue.
+/// </remarks>
 internal static class ProjectionEmitter
 {
+    /// <summary>Steps over K per loop iteration of a tile.</summary>
+    internal const int KUnroll = 4;
+
+    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    private const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
+
+    /// <summary>Register tile of one vector width: rows of A × vectors of N.</summary>
+    internal sealed record Tiling(int Lanes, int Rows, int Vectors)
+    {
+        public string Name => Lanes == 16 ? "Vector512" : "Vector256";
+        public string Static => "global::System.Runtime.Intrinsics." + Name;
+        public string Type => Static + "<float>";
+    }
+
+    /// <summary>
+    /// Vector512 (32 registers): 6 rows × 4 vectors = 24 accumulators + 4 weight vectors + 1 broadcast.
+    /// Vector256 (16 registers on AVX2): 6 rows × 2 vectors = 12 accumulators + 2 + 1.
+    /// </summary>
+    internal static readonly Tiling[] Tilings = { new(16, 6, 4), new(8, 6, 2) };
+
+    /// <summary>One projection shape: C[M, N] = A[M, K]·W[K, N] + b.</summary>
+    internal sealed record Gemm(int M, int K, int N)
+    {
+        public string Name => $"Project{M}x{K}x{N}";
+    }
+
     public static void Write(CodeWriter w, KernelSpec spec, CompilationFacts facts)
     {
+        KernelShape s = spec.Shape;
+        if (!s.Projections)
+        {
+            return;
+        }
+
+        string ros = "global::System.ReadOnlySpan<float>";
+        string span = "global::System.Span<float>";
+        string guard = "global::AttentionGen.Runtime.KernelGuard";
+        string weightsType = "global::AttentionGen.AttentionWeights";
+        string gen = KernelEmitter.GeneratedCodeAttribute;
+        string xShape = $"[SeqLen={s.SeqLen}, Dim={s.Dim}]";
+        string srcShape = $"[KeyLen={s.KeyLen}, Dim={s.Dim}]";
+        string kvNote = s.KvDim == s.Dim ? "" : $" (grouped-query attention: KvDim = {s.KvDim})";
+        string layerDoc = "/// <c>Q = x·W_Q + b_Q</c>, <c>K = s·W_K + b_K</c>, <c>V = s·W_V + b_V</c>, the kernel's multi-head attention <c>C</c> of Q, K, V, then <c>output = C·W_O + b_O</c>";
+        const string ThrowsDoc = "/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"weights\"/> is null.</exception>\n"
+            + "/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, the weights are for another Dim or KvDim, or the output overlaps an input. Nothing is written.</exception>";
+
+        if (s.KeyLen == s.SeqLen)
+        {
+            w.Line("/// <summary>");
+            w.Line("/// The whole self-attention layer: with <c>s = x</c>,");
+            w.Line(layerDoc + ".");
+            w.Line("/// </summary>");
+            w.Line($"/// <param name=\"x\">The sequence, row-major {xShape}.</param>");
+            w.Line($"/// <param name=\"weights\">The layer's projections{kvNote}; <c>y = x·W + b</c> with W row-major [in, out] (see <see cref=\"global::AttentionGen.AttentionWeights\"/>).</param>");
+            w.Line($"/// <param name=\"output\">Receives {xShape}; must not overlap <paramref name=\"x\"/>.</param>");
+            foreach (string line in ThrowsDoc.Split('\n')) w.Line(line);
+            w.Line(gen);
+            w.Open($"public static void Forward({ros} x, {weightsType} weights, {span} output)");
+            w.Line($"{guard}.Length(x.Length, SeqLen * Dim, nameof(x), \"x is {xShape}\");");
+            w.Line($"{guard}.Length(output.Length, SeqLen * Dim, nameof(output), \"output is {xShape}\");");
+            w.Line("ProjectionPath.CheckWeights(weights);");
+            w.Line($"{guard}.NoOverlap(x, output, nameof(x), nameof(output));");
+            w.Line("ProjectionPath.Forward(x, x, weights, output);");
+            w.Close();
+            w.Line();
+        }
+
+        w.Line("/// <summary>");
+        w.Line("/// The whole cross-attention layer: queries from <paramref name=\"x\"/>, keys and values from <paramref name=\"keyValueSource\"/> (<c>s</c>):");
+        w.Line(layerDoc + ".");
+        w.Line("/// </summary>");
+        w.Line($"/// <param name=\"x\">The query sequence, row-major {xShape}.</param>");
+        w.Line($"/// <param name=\"keyValueSource\">The key/value source sequence, row-major {srcShape} (e.g. the encoder's output); may be <paramref name=\"x\"/> itself.</param>");
+        w.Line($"/// <param name=\"weights\">The layer's projections{kvNote}; <c>y = x·W + b</c> with W row-major [in, out] (see <see cref=\"global::AttentionGen.AttentionWeights\"/>).</param>");
+        w.Line($"/// <param name=\"output\">Receives {xShape}; must not overlap the inputs.</param>");
+        foreach (string line in ThrowsDoc.Split('\n')) w.Line(line);
+        w.Line(gen);
+        w.Open($"public static void Forward({ros} x, {ros} keyValueSource, {weightsType} weights, {span} output)");
+        w.Line($"{guard}.Length(x.Length, SeqLen * Dim, nameof(x), \"x is {xShape}\");");
+        w.Line($"{guard}.Length(keyValueSource.Length, {s.KeyLen * s.Dim}, nameof(keyValueSource), \"keyValueSource is {srcShape}\");");
+        w.Line($"{guard}.Length(output.Length, SeqLen * Dim, nameof(output), \"output is {xShape}\");");
+        w.Line("ProjectionPath.CheckWeights(weights);");
+        w.Line($"{guard}.NoOverlap(x, output, nameof(x), nameof(output));");
+        w.Line($"{guard}.NoOverlap(keyValueSource, output, nameof(keyValueSource), nameof(output));");
+        w.Line("ProjectionPath.Forward(x, keyValueSource, weights, output);");
+        w.Close();
+        w.Line();
+
+        WriteProjectionPath(w, spec, facts);
+    }
+
+    /// <summary>The projection GEMMs of one kernel: the two shapes (queries and output; keys and values), deduplicated.</summary>
+    internal static List<Gemm> Gemms(KernelShape s)
+    {
+        var list = new List<Gemm> { new(s.SeqLen, s.Dim, s.Dim) };
+        var kv = new Gemm(s.KeyLen, s.Dim, s.KvDim);
+        if (!list.Contains(kv)) list.Add(kv);
+        return list;
+    }
+
+    private static void WriteProjectionPath(CodeWriter w, KernelSpec spec, CompilationFacts facts)
+    {
+        KernelShape s = spec.Shape;
+        string gen = KernelEmitter.GeneratedCodeAttribute;
+        int qFloats = s.SeqLen * s.Dim, kvFloats = s.KeyLen * s.KvDim;
+        Gemm q = new(s.SeqLen, s.Dim, s.Dim), kv = new(s.KeyLen, s.Dim, s.KvDim);
+
+        w.Line($"/// <summary>The layer around the kernel: projections as register-tiled GEMMs (C[M, N] = A[M, K]·W[K, N] + b, W row-major [in, out]).</summary>");
+        w.Line(gen);
+        w.Open("private static class ProjectionPath");
+        w.Line($"private const int QFloats = {qFloats};    // Q and the attention context: [SeqLen={s.SeqLen}, Dim={s.Dim}]");
+        w.Line($"private const int KvFloats = {kvFloats};   // K and V: [KeyLen={s.KeyLen}, KvDim={s.KvDim}]");
+        w.Line();
+
+        w.Open("public static void CheckWeights(global::AttentionGen.AttentionWeights weights)");
+        w.Open("if (weights is null)");
+        w.Line("throw new global::System.ArgumentNullException(nameof(weights));");
+        w.Close();
+        w.Open($"if (weights.Dim != {s.Dim} || weights.KvDim != {s.KvDim})");
+        w.Line($"throw new global::System.ArgumentException($\"'weights' are for Dim={{weights.Dim}}, KvDim={{weights.KvDim}} but this kernel needs Dim={s.Dim}, KvDim={s.KvDim} (W_Q [{s.Dim}, {s.Dim}], W_K and W_V [{s.Dim}, {s.KvDim}], W_O [{s.Dim}, {s.Dim}]).\", nameof(weights));");
+        w.Close();
+        w.Close();
+        w.Line();
+
+        string v512 = facts.HasCrossPlatformFma ? "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated" : "global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported";
+        string v256 = facts.HasCrossPlatformFma ? "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated" : "global::System.Runtime.Intrinsics.X86.Fma.IsSupported && global::System.Runtime.Intrinsics.X86.Avx2.IsSupported";
+
+        w.Line("// Q, K, V and the context live in this thread's projection scratch (not KernelScratch, which Run uses).");
+        w.Line(gen);
+        w.Open("public static void Forward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> source, global::AttentionGen.AttentionWeights weights, global::System.Span<float> output)");
+        w.Line("ref float scratch = ref global::AttentionGen.Runtime.ProjectionScratch.Get(2 * QFloats + 2 * KvFloats);");
+        w.Line("global::System.Span<float> q = " + Marshal + ".CreateSpan(ref scratch, QFloats);");
+        w.Line("global::System.Span<float> k = " + Marshal + $".CreateSpan(ref {Unsafe}.Add(ref scratch, QFloats), KvFloats);");
+        w.Line("global::System.Span<float> v = " + Marshal + $".CreateSpan(ref {Unsafe}.Add(ref scratch, QFloats + KvFloats), KvFloats);");
+        w.Line("global::System.Span<float> context = " + Marshal + $".CreateSpan(ref {Unsafe}.Add(ref scratch, QFloats + 2 * KvFloats), QFloats);");
+        w.Line($"ref float xr = ref {Marshal}.GetReference(x);");
+        w.Line($"ref float sr = ref {Marshal}.GetReference(source);");
+        string R(string spanExpr) => $"ref {Marshal}.GetReference({spanExpr})";
+        string W(string name) => R($"weights.{name}");
+        string Call(string cls, Gemm g, string a, string wt, string bias, string c) => $"{cls}.{g.Name}(ref {a}, {W(wt)}, {W(bias)}, {R(c)});";
+        foreach (Tiling t in Tilings)
+        {
+            w.Open($"{(t.Lanes == 16 ? "if" : "else if")} ({(t.Lanes == 16 ? v512 : v256)})");
+            string cls = t.Name + "Gemm";
+            w.Line(Call(cls, q, "xr", "QueryWeight", "QueryBias", "q"));
+            w.Line(Call(cls, kv, "sr", "KeyWeight", "KeyBias", "k"));
+            w.Line(Call(cls, kv, "sr", "ValueWeight", "ValueBias", "v"));
+            w.Close();
+        }
+        w.Open("else");
+        w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(x, weights.QueryWeight, weights.QueryBias, q, {q.M}, {q.K}, {q.N});");
+        w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(source, weights.KeyWeight, weights.KeyBias, k, {kv.M}, {kv.K}, {kv.N});");
+        w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(source, weights.ValueWeight, weights.ValueBias, v, {kv.M}, {kv.K}, {kv.N});");
+        w.Close();
+        w.Line($"{spec.Name}.Run(q, k, v, context);");
+        w.Line($"ref float cr = ref {Marshal}.GetReference(context);");
+        foreach (Tiling t in Tilings)
+        {
+            w.Open($"{(t.Lanes == 16 ? "if" : "else if")} ({(t.Lanes == 16 ? v512 : v256)})");
+            w.Line(Call(t.Name + "Gemm", q, "cr", "OutputWeight", "OutputBias", "output"));
+            w.Close();
+        }
+        w.Open("else");
+        w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(context, weights.OutputWeight, weights.OutputBias, output, {q.M}, {q.K}, {q.N});");
+        w.Close();
+        w.Close();
+
+        foreach (Tiling t in Tilings)
+        {
+            w.Line();
+            WriteGemmClass(w, s, t, facts);
+        }
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteGemmClass(CodeWriter w, KernelShape s, Tiling t, CompilationFacts facts)
+    {
+        w.Line($"/// <summary>The {t.Name} projections: tiles of {t.Rows} rows × {t.Vectors} vectors ({t.Rows * t.Vectors} accumulators).</summary>");
+        w.Open($"private static class {t.Name}Gemm");
+        var tiles = new List<(int Rows, int Vectors, int K, int N)>();
+        foreach (Gemm g in Gemms(s))
+        {
+            WriteDriver(w, g, t, tiles);
+        }
+        foreach (var tile in tiles.Distinct())
+        {
+            w.Line();
+            WriteTile(w, t, facts, tile.Rows, tile.Vectors, tile.K, tile.N);
+        }
+        w.Close();
+    }
+
+    private static string TileName(int rows, int vectors, int k, int n) => $"Tile{rows}x{vectors}_{k}x{n}";
+
+    private static void WriteDriver(CodeWriter w, Gemm g, Tiling t, List<(int, int, int, int)> tiles)
+    {
+        int L = t.Lanes, R = t.Rows, V = t.Vectors;
+        int blockWidth = V * L;
+        int blocksEnd = g.N / blockWidth * blockWidth;      // columns covered by full tiles
+        int extraVectors = (g.N - blocksEnd) / L;           // whole vectors left: a narrower tile
+        int vectorEnd = blocksEnd + extraVectors * L;
+        int scalarColumns = g.N - vectorEnd;                // < L columns: the scalar helper
+        int fullRows = g.M / R * R;
+        w.Line($"// C[{g.M}, {g.N}] = A[{g.M}, {g.K}]·W[{g.K}, {g.N}] + b: columns 0..{blocksEnd - 1} in tiles of {V} vectors"
+            + (extraVectors > 0 ? $", {blocksEnd}..{vectorEnd - 1} in tiles of {extraVectors}" : "")
+            + (scalarColumns > 0 ? $", the last {scalarColumns} by the scalar helper" : "")
+            + $"; rows in blocks of {R}{(fullRows < g.M ? $", the last {g.M - fullRows} one at a time" : "")}.");
+        w.Open($"public static void {g.Name}(ref float a, ref float w, ref float b, ref float c)");
+
+        void Columns(int vectors, string n0)
+        {
+            string args(string row) => $"ref {Unsafe}.Add(ref a, {row} * {g.K}), ref {Unsafe}.Add(ref w, {n0}), ref {Unsafe}.Add(ref b, {n0}), ref {Unsafe}.Add(ref c, {row} * {g.N} + {n0})";
+            if (fullRows > 0)
+            {
+                tiles.Add((R, vectors, g.K, g.N));
+                w.Open($"for (int m = 0; m < {fullRows}; m += {R})");
+                w.Line($"{TileName(R, vectors, g.K, g.N)}({args("m")});");
+                w.Close();
+            }
+            if (fullRows < g.M)
+            {
+                tiles.Add((1, vectors, g.K, g.N));
+                w.Open($"for (int m = {fullRows}; m < {g.M}; m++)");
+                w.Line($"{TileName(1, vectors, g.K, g.N)}({args("m")});");
+                w.Close();
+            }
+        }
+
+        if (blocksEnd > 0)
+        {
+            w.Open($"for (int n = 0; n < {blocksEnd}; n += {blockWidth})");
+            Columns(V, "n");
+            w.Close();
+        }
+        if (extraVectors > 0)
+        {
+            Columns(extraVectors, CodeWriter.Int(blocksEnd));
+        }
+        if (scalarColumns > 0)
+        {
+            w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(ref a, ref w, ref b, ref c, {g.M}, {g.K}, {g.N}, {vectorEnd});");
+        }
+        w.Close();
+    }
+
+    /// <summary>Statements in the last tile written (for the budget comment and tests).</summary>
+    internal static int CountTileStatements(int rows, int vectors, int k) =>
+        2 + rows + rows * vectors                                   // refs, accumulators
+        + (k / KUnroll > 0 ? 1 + KUnroll * (vectors + rows * (1 + vectors)) : 0)
+        + (k % KUnroll) * (vectors + rows * (1 + vectors))
+        + vectors + rows * vectors;                                 // bias, stores
+
+    private static void WriteTile(CodeWriter w, Tiling t, CompilationFacts facts, int rows, int vectors, int k, int n)
+    {
+        int L = t.Lanes;
+        string Fma(string a, string b, string c) => facts.HasCrossPlatformFma
+            ? $"{t.Static}.FusedMultiplyAdd({a}, {b}, {c})"
+            : L == 16 ? $"global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd({a}, {b}, {c})"
+                      : $"global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd({a}, {b}, {c})";
+        string acc(int r, int c) => $"s{r}_{c}";
+
+        w.Line($"// {rows} row(s) × {vectors * L} columns of C: a points at the first row of A, w, b and c at the first column.");
+        w.Open($"private static void {TileName(rows, vectors, k, n)}(ref float a, ref float w, ref float b, ref float c)");
+        w.Line("ref float a0 = ref a;" + string.Concat(Enumerable.Range(1, rows - 1).Select(r => $" ref float a{r} = ref {Unsafe}.Add(ref a{r - 1}, {k});")));
+        w.Line($"{t.Type} {string.Join(", ", Enumerable.Range(0, vectors).Select(c => "w" + c))}, x;");
+        for (int r = 0; r < rows; r++)
+        {
+            w.Line($"{t.Type} {string.Join(", ", Enumerable.Range(0, vectors).Select(c => $"{acc(r, c)} = {t.Type}.Zero"))};");
+        }
+
+        void Step(string wRef, int rowOfW, string kExpr)
+        {
+            w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => $"w{c} = {t.Static}.LoadUnsafe(ref {wRef}, {CodeWriter.Int(rowOfW * n + c * L)});")));
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"x = {t.Static}.Create({Unsafe}.Add(ref a{r}, {kExpr}));"
+                    + string.Concat(Enumerable.Range(0, vectors).Select(c => $" {acc(r, c)} = {Fma("x", "w" + c, acc(r, c))};")));
+            }
+        }
+
+        int loopEnd = k / KUnroll * KUnroll;
+        if (loopEnd > 0)
+        {
+            w.Open($"for (int t = 0; t < {loopEnd}; t += {KUnroll})");
+            w.Line($"ref float wt = ref {Unsafe}.Add(ref w, t * {n});");
+            for (int u = 0; u < KUnroll; u++) Step("wt", u, u == 0 ? "t" : $"t + {u}");
+            w.Close();
+        }
+        for (int tt = loopEnd; tt < k; tt++) Step("w", tt, CodeWriter.Int(tt));
+
+        w.Line("// epilogue: + bias, store");
+        w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => $"w{c} = {t.Static}.LoadUnsafe(ref b, {CodeWriter.Int(c * L)});")));
+        for (int r = 0; r < rows; r++)
+        {
+            w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => $"{t.Static}.StoreUnsafe({acc(r, c)} + w{c}, ref c, {CodeWriter.Int(r * n + c * L)});")));
+        }
+        int statements = CountTileStatements(rows, vectors, k);
+        w.Line($"// {statements} statements ≈ {statements * 4} IL local/argument references: budget {AttentionGen.KernelLimits.MaxLocalReferencesPerMethod} (the JIT switches to MinOpts above 8,000)");
+        w.Close();
     }
 }

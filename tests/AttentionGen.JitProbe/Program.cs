@@ -15,7 +15,24 @@ Probe<P_H1_S2048_D64_Causal>();
 Probe<P_H4_S256_D128>();
 Probe<P_H2_S64_D1024>();
 Probe<P_H3_S37_D17_Causal>();
+ProbeForward();
 return 0;
+
+// The layer (Projections = true): Forward compiles the projection tiles of the path this process takes.
+static void ProbeForward()
+{
+    const int d = P_H12_S128_D64_Proj.Dim;
+    float[] w = new float[d * d];
+    for (int i = 0; i < w.Length; i++) w[i] = (i % 5 - 2) * 0.01f;
+    var weights = new AttentionWeights(d, w, w, w, w);
+    float[] x = new float[P_H12_S128_D64_Proj.SeqLen * d];
+    float[] o = new float[x.Length];
+    for (int i = 0; i < x.Length; i++) x[i] = (i % 7) * 0.1f;
+    TimeSpan before = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
+    P_H12_S128_D64_Proj.Forward(x, weights, o);
+    TimeSpan jit = System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - before;
+    Console.WriteLine($"{nameof(P_H12_S128_D64_Proj)}.Forward: first-call JIT time {jit.TotalMilliseconds:F2} ms");
+}
 
 static void Probe<T>() where T : IAttentionKernel<T>
 {
@@ -39,3 +56,4 @@ static void Probe<T>() where T : IAttentionKernel<T>
 [Attention(256, 512, 4)] public partial struct P_H4_S256_D128 { }
 [Attention(64, 2048, 2)] public partial struct P_H2_S64_D1024 { }
 [Attention(37, 51, 3, Causal = true)] public partial struct P_H3_S37_D17_Causal { }
+[Attention(128, 768, 12, Projections = true)] public partial struct P_H12_S128_D64_Proj { }

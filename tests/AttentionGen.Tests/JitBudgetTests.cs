@@ -40,8 +40,9 @@ public sealed class JitBudgetTests
         string[] kernelLines = lines.Where(l => l.Contains("P_H", StringComparison.Ordinal)).ToArray();
         Assert.True(kernelLines.Length >= 11 * 3, $"expected the probe's kernel methods in the JIT summary, found {kernelLines.Length} lines");
         Assert.Contains(kernelLines, l => l.Contains(path + "Path", StringComparison.Ordinal));
+        Assert.Contains(kernelLines, l => l.Contains(path + "Gemm", StringComparison.Ordinal) && l.Contains("Tile", StringComparison.Ordinal));   // Forward's projection tiles
         string[] minOpts = kernelLines.Where(l => l.Contains("MinOpts", StringComparison.Ordinal)).ToArray();
-        foreach (string l in kernelLines.Where(l => l.Contains("Rows", StringComparison.Ordinal)))
+        foreach (string l in kernelLines.Where(l => l.Contains("Rows", StringComparison.Ordinal) || l.Contains("Tile", StringComparison.Ordinal)))
         {
             _output.WriteLine(l.Trim());
         }
