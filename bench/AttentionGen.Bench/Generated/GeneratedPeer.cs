@@ -6,12 +6,14 @@ namespace AttentionGen.Bench.Generated;
 /// <summary>A generated kernel behind the common peer interface.</summary>
 public sealed class GeneratedPeer<TKernel>(int threads = 1) : IAttentionPeer where TKernel : IAttentionKernel<TKernel>
 {
+    private readonly System.Threading.Tasks.ParallelOptions _parallel = new() { MaxDegreeOfParallelism = threads };
+
     public string Name => $"Generated{(threads > 1 ? threads + "T" : "")}:" + typeof(TKernel).Name;
 
     public void Run(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output)
     {
         if (threads == 1) TKernel.Attend(q, k, v, output);
-        else TKernel.Attend(q, k, v, output, threads);
+        else TKernel.Attend(q, k, v, output, _parallel);
     }
 
     public void Dispose() { }
