@@ -55,6 +55,7 @@ internal static class LayerEmitter
 
         void AttendBatchDocs(bool parallel)
         {
+            w.Line();
             w.Line("/// <summary>");
             w.Line($"/// Multi-head attention over <paramref name=\"batch\"/> independent sequences stored one after another: sequence b is <c>Attend(q_b, k_b, v_b, output_b)</c>{(parallel ? ", with the work spread over threads" : "")}.");
             w.Line("/// </summary>");
@@ -73,7 +74,6 @@ internal static class LayerEmitter
         w.Line("CheckBatch(q, k, v, output, batch);");
         w.Line("RunBatch(q, k, v, output, batch);");
         w.Close();
-        w.Line();
 
         AttendBatchDocs(parallel: true);
         w.Line(ParallelParam);
@@ -85,12 +85,12 @@ internal static class LayerEmitter
         w.Line("CheckBatch(q, k, v, output, batch);");
         w.Line("RunBatch(q, k, v, output, batch, parallel);");
         w.Close();
-        w.Line();
 
         if (s.SelfAttention)
         {
             void SelfDocs(bool parallel)
             {
+                w.Line();
                 w.Line($"/// <summary>Self-attention over <paramref name=\"batch\"/> sequences stored one after another: <c>AttendBatch(x, x, x, output, batch{(parallel ? ", parallel" : "")})</c>.</summary>");
                 w.Line($"/// <param name=\"x\">The sequences, row-major {qShape}.</param>");
                 w.Line($"/// <param name=\"output\">Receives {qShape}; must not overlap <paramref name=\"x\"/>.</param>");
@@ -104,7 +104,6 @@ internal static class LayerEmitter
             w.Line("CheckSelfBatch(x, output, batch);");
             w.Line("RunBatch(x, x, x, output, batch);");
             w.Close();
-            w.Line();
 
             SelfDocs(parallel: true);
             w.Line(ParallelParam);
@@ -116,17 +115,17 @@ internal static class LayerEmitter
             w.Line("CheckSelfBatch(x, output, batch);");
             w.Line("RunBatch(x, x, x, output, batch, parallel);");
             w.Close();
-            w.Line();
 
+            w.Line();
             w.Open($"private static void CheckSelfBatch({Ros} x, {Span} output, int batch)");
             w.Line($"{Batch}.Count(batch);");
             w.Line($"{Batch}.Length(x.Length, batch, {qStride}, nameof(x), \"x is {qShape}\");");
             w.Line($"{Batch}.Length(output.Length, batch, {qStride}, nameof(output), \"output is {qShape}\");");
             w.Line($"{Guard}.NoOverlap(x, output, nameof(x), nameof(output));");
             w.Close();
-            w.Line();
         }
 
+        w.Line();
         w.Line("// Batch checks: the count, then lengths (in 64 bits: batch × floats per sequence cannot overflow), then aliasing.");
         w.Open($"private static void CheckBatch({Ros} q, {Ros} k, {Ros} v, {Span} output, int batch)");
         w.Line($"{Batch}.Count(batch);");
@@ -138,16 +137,16 @@ internal static class LayerEmitter
         w.Line($"{Guard}.NoOverlap(k, output, nameof(k), nameof(output));");
         w.Line($"{Guard}.NoOverlap(v, output, nameof(v), nameof(output));");
         w.Close();
-        w.Line();
 
+        w.Line();
         w.Line($"// The serial batch: one core call per sequence ({qStride} floats of q and output, {kvStride} of k and v each).");
         w.Open($"private static void RunBatch({Ros} q, {Ros} k, {Ros} v, {Span} output, int batch)");
         w.Open("for (int b = 0; b < batch; b++)");
         w.Line($"Run(q.Slice(b * {qStride}, {qStride}), k.Slice(b * {kvStride}, {kvStride}), v.Slice(b * {kvStride}, {kvStride}), output.Slice(b * {qStride}, {qStride}));");
         w.Close();
         w.Close();
-        w.Line();
 
+        w.Line();
         w.Line("// The parallel batch: batch × Flops decides the threads; one thread runs the serial loop.");
         w.Open($"private static void RunBatch({Ros} q, {Ros} k, {Ros} v, {Span} output, int batch, {Options} parallel)");
         w.Line("int parts = global::AttentionGen.Runtime.KernelParallel.Parts(batch * Flops, parallel);");
@@ -158,7 +157,6 @@ internal static class LayerEmitter
         w.Line($"global::AttentionGen.Runtime.KernelParallel.RunBatch<{spec.Name}>(q, k, v, output, batch, {qStride}, {kvStride}, parts);");
         w.Close();
         w.Close();
-        w.Line();
     }
 
     // ------------------------------------------------------------------ concatenation
@@ -166,6 +164,7 @@ internal static class LayerEmitter
     private static void WriteConcat(CodeWriter w, KernelShape s)
     {
         string n = CodeWriter.Int(s.SeqLen * s.Dim);
+        w.Line();
         w.Line("/// <summary>");
         w.Line($"/// Self-attention with the input kept beside its context: row i of <paramref name=\"output\"/> is <c>[x_i, c_i]</c> ({2 * s.Dim} floats), where <c>c = SelfAttend(x)</c>.");
         w.Line("/// The form a layer that concatenates each token with its attention context (then projects it) reads.");
@@ -186,7 +185,6 @@ internal static class LayerEmitter
         w.Line("x.Slice(i * Dim, Dim).CopyTo(output.Slice(2 * i * Dim, Dim));");
         w.Close();
         w.Close();
-        w.Line();
     }
 
     // ------------------------------------------------------------------ pooling
@@ -205,6 +203,7 @@ internal static class LayerEmitter
 
         void PoolDocs(bool valid)
         {
+            w.Line();
             w.Line("/// <summary>");
             w.Line($"/// Attention pooling: a learned query attends over the {(valid ? "first <paramref name=\"validRows\"/> rows" : "rows")} of <paramref name=\"x\"/> and returns one [Dim={s.Dim}] vector, as a hierarchical attention network turns words into a sentence vector and sentences into a document vector.");
             w.Line($"/// For each head h: {score}, <c>p = softmax_j(s)</c> (numerically stable), <c>output_h = Σ_j p_j·x_(j,h)</c>; x is both the keys and the values.{masking}");
@@ -221,7 +220,6 @@ internal static class LayerEmitter
         WritePoolChecks(w, s, n);
         w.Line($"global::AttentionGen.Runtime.KernelPooling.Pool(x, query, output, SeqLen, Dim, Heads, Scale, {softcap});");
         w.Close();
-        w.Line();
 
         PoolDocs(valid: true);
         w.Line($"/// <param name=\"validRows\">How many leading rows of <paramref name=\"x\"/> to pool over, 1 to SeqLen={s.SeqLen} (a shorter sentence in a padded buffer).</param>");
@@ -233,7 +231,6 @@ internal static class LayerEmitter
         w.Line("global::AttentionGen.Runtime.KernelPooling.ValidRows(validRows, SeqLen);");
         w.Line($"global::AttentionGen.Runtime.KernelPooling.Pool(x, query, output, validRows, Dim, Heads, Scale, {softcap});");
         w.Close();
-        w.Line();
     }
 
     private static void WritePoolChecks(CodeWriter w, KernelShape s, string n)
