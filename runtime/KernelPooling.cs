@@ -24,16 +24,45 @@ namespace AttentionGen.Runtime;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class KernelPooling
 {
-    /// <summary>Pools the first <paramref name="rows"/> rows of <paramref name="x"/>; the spans are already validated.</summary>
-    /// <param name="x">The sequence, row-major; only its first <paramref name="rows"/>·<paramref name="dim"/> floats are read.</param>
+    /// <summary>
+    /// Validates the arguments of a generated <c>Pool</c> (lengths, aliasing, then <paramref name="validRows"/>) and
+    /// pools the first <paramref name="validRows"/> rows of <paramref name="x"/>; nothing is written if a check fails.
+    /// </summary>
+    /// <param name="x">The sequence, row-major <c>[seqLen, dim]</c>; only its first <paramref name="validRows"/> rows are read.</param>
     /// <param name="query">The pooling query, <c>[dim]</c>: head h's query is its columns.</param>
     /// <param name="output">Receives <c>[dim]</c>; must not overlap the inputs.</param>
-    /// <param name="rows">Rows to pool over (≥ 1).</param>
-    /// <param name="dim">Model dimension.</param>
-    /// <param name="heads">Heads (divides <paramref name="dim"/>).</param>
-    /// <param name="scale">Factor applied to each score.</param>
-    /// <param name="softcap">Softcap c (scores become c·tanh(s/c)), or 0 for none.</param>
-    public static void Pool(ReadOnlySpan<float> x, ReadOnlySpan<float> query, Span<float> output, int rows, int dim, int heads, float scale, float softcap)
+    /// <param name="validRows">Rows to pool over, 1 to <paramref name="seqLen"/>.</param>
+    /// <param name="seqLen">The kernel's SeqLen.</param>
+    /// <param name="dim">The kernel's Dim.</param>
+    /// <param name="heads">The kernel's Heads (divides <paramref name="dim"/>).</param>
+    /// <param name="scale">The kernel's Scale.</param>
+    /// <param name="softcap">The kernel's Softcap c (scores become c·tanh(s/c)), or 0 for none.</param>
+    public static void Pool(ReadOnlySpan<float> x, ReadOnlySpan<float> query, Span<float> output, int validRows,
+        int seqLen, int dim, int heads, float scale, float softcap)
+    {
+        if (x.Length != seqLen * dim)
+        {
+            KernelLayers.ThrowLength(x.Length, seqLen * dim, nameof(x), $"x is [SeqLen={seqLen}, Dim={dim}]");
+        }
+        if (query.Length != dim)
+        {
+            KernelLayers.ThrowLength(query.Length, dim, nameof(query), $"query is [Dim={dim}]");
+        }
+        if (output.Length != dim)
+        {
+            KernelLayers.ThrowLength(output.Length, dim, nameof(output), $"output is [Dim={dim}]");
+        }
+        KernelGuard.NoOverlap(x, output, nameof(x), nameof(output));
+        KernelGuard.NoOverlap(query, output, nameof(query), nameof(output));
+        if ((uint)(validRows - 1) >= (uint)seqLen)
+        {
+            ThrowValidRows(validRows, seqLen);
+        }
+        PoolRows(x, query, output, validRows, dim, heads, scale, softcap);
+    }
+
+    // Pools the first `rows` rows of x; the spans are already validated.
+    private static void PoolRows(ReadOnlySpan<float> x, ReadOnlySpan<float> query, Span<float> output, int rows, int dim, int heads, float scale, float softcap)
     {
         int headDim = dim / heads;
         int stride = (rows + 15) & ~15;   // each head's score row, padded for the 16-lane softmax
@@ -80,16 +109,6 @@ public static class KernelPooling
             {
                 Axpy(ref Unsafe.Add(ref or, h * headDim), Unsafe.Add(ref scores, h * stride + j), ref Unsafe.Add(ref row, h * headDim), headDim);
             }
-        }
-    }
-
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless 1 ≤ <paramref name="validRows"/> ≤ <paramref name="seqLen"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ValidRows(int validRows, int seqLen)
-    {
-        if ((uint)(validRows - 1) >= (uint)seqLen)
-        {
-            ThrowValidRows(validRows, seqLen);
         }
     }
 

@@ -68,9 +68,6 @@ internal static class KernelDeclaration
         ("SelfAttendBatch", "the entry point SelfAttendBatch(x, output, batch)"),
         ("SelfAttendConcat", "the entry point SelfAttendConcat(x, output)"),
         ("Pool", "the entry point Pool(x, query, output)"),
-        ("CheckBatch", "the private argument check CheckBatch(q, k, v, output, batch)"),
-        ("CheckSelfBatch", "the private argument check CheckSelfBatch(x, output, batch)"),
-        ("RunBatch", "the private method RunBatch(q, k, v, output, batch, parallel)"),
         // ProjectionEmitter (Forward)
         ("Forward", "the entry point Forward(x, weights, output)"),
     };
@@ -109,9 +106,6 @@ internal static class KernelDeclaration
         ["SelfAttendBatch"] = new[] { new[] { Ros, Span, "int" }, new[] { Ros, Span, "int", Options } },
         ["SelfAttendConcat"] = new[] { new[] { Ros, Span } },
         ["Pool"] = new[] { new[] { Ros, Ros, Span }, new[] { Ros, Ros, Span, "int" } },
-        ["CheckBatch"] = new[] { new[] { Ros, Ros, Ros, Span, "int" } },
-        ["CheckSelfBatch"] = new[] { new[] { Ros, Span, "int" } },
-        ["RunBatch"] = new[] { new[] { Ros, Ros, Ros, Span, "int" }, new[] { Ros, Ros, Ros, Span, "int", Options } },
         // ProjectionEmitter
         ["Forward"] = new[] { new[] { Ros, Weights, Span }, new[] { Ros, Ros, Weights, Span } },
     };
