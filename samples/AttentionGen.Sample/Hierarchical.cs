@@ -34,8 +34,8 @@ public static class Hierarchical
     {
         const int D = WordPooling.Dim;
         float[] animal = Unit(new Random(7), D);
-        float[] wordQuery = animal.Select(a => 3f * a).ToArray();       // head h's query: columns [8h, 8h + 8)
-        float[] sentenceQuery = animal.Select(a => 3f * a).ToArray();
+        float[] wordQuery = animal.Select(a => 6f * a).ToArray();       // head h's query: columns [8h, 8h + 8)
+        float[] sentenceQuery = animal.Select(a => 6f * a).ToArray();
 
         Console.WriteLine();
         Console.WriteLine($"Hierarchical attention: words → sentences → document (Pool, {WordPooling.Heads} heads × head dim {WordPooling.HeadDim})");
