@@ -7,9 +7,9 @@ namespace AttentionGen.Runtime;
 
 /// <summary>
 /// Runs a generated kernel on several threads: the work is cut into <c>parts</c> (whole heads, or
-/// interleaved blocks of query rows when there are fewer heads than parts), the calling thread runs parts
-/// too, and each part computes exactly what the serial kernel computes for those rows, so results are
-/// bit-identical to a serial call. No allocation per call once a thread has made its first parallel call.
+/// interleaved blocks of query rows when there are fewer heads than parts; for a batch, whole sequences when there
+/// are at least as many sequences as parts), the calling thread runs parts too, and each part computes exactly what
+/// the serial kernel computes for those rows, so results are bit-identical to a serial call. No allocation per call once a thread has made its first parallel call.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class KernelParallel
@@ -47,15 +47,48 @@ public static class KernelParallel
     {
         fixed (float* pq = q, pk = k, pv = v, po = output)
         {
-            Job<TKernel> job = Job<TKernel>.ForThisThread();
-            job.Start(pq, pk, pv, po, parts);
-            for (int i = 1; i < parts; i++)
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
-            }
-            job.Work();
-            job.WaitForWorkers();
+            Execute(Job<TKernel>.ForThisThread(), pq, pk, pv, po, sequences: 1, qStride: 0, kvStride: 0, split: parts, threads: parts);
         }
+    }
+
+    /// <summary>
+    /// Runs <typeparamref name="TKernel"/> over <paramref name="batch"/> consecutive sequences on up to
+    /// <paramref name="parts"/> threads; the spans are already validated. When there are at least as many sequences
+    /// as parts, each unit of work is one whole sequence (<c>RunPart(…, 0, 1)</c>, the serial computation);
+    /// otherwise each sequence is cut into <paramref name="parts"/> parts (<c>RunPart(…, p, parts)</c>, whole heads
+    /// or interleaved row blocks). Either way every output row is computed exactly as the serial call computes it,
+    /// so results are bit-identical to a loop of serial calls.
+    /// </summary>
+    /// <param name="q">Queries of every sequence, <c>batch</c> blocks of <paramref name="qStride"/> floats.</param>
+    /// <param name="k">Keys, <c>batch</c> blocks of <paramref name="kvStride"/> floats.</param>
+    /// <param name="v">Values, <c>batch</c> blocks of <paramref name="kvStride"/> floats.</param>
+    /// <param name="output">Outputs, <c>batch</c> blocks of <paramref name="qStride"/> floats.</param>
+    /// <param name="batch">Sequences (≥ 1).</param>
+    /// <param name="qStride">Floats per sequence of q and output (<c>SeqLen·Dim</c>).</param>
+    /// <param name="kvStride">Floats per sequence of k and v (<c>KeyLen·KvDim</c>).</param>
+    /// <param name="parts">Threads to use, from <see cref="Parts(double, System.Threading.Tasks.ParallelOptions)"/> (≥ 2).</param>
+    public static unsafe void RunBatch<TKernel>(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+        int batch, int qStride, int kvStride, int parts)
+        where TKernel : IAttentionKernel<TKernel>
+    {
+        fixed (float* pq = q, pk = k, pv = v, po = output)
+        {
+            int split = batch >= parts ? 1 : parts;
+            Execute(Job<TKernel>.ForThisThread(), pq, pk, pv, po, batch, qStride, kvStride, split, threads: parts);
+        }
+    }
+
+    private static unsafe void Execute<TKernel>(Job<TKernel> job, float* q, float* k, float* v, float* o,
+        int sequences, int qStride, int kvStride, int split, int threads)
+        where TKernel : IAttentionKernel<TKernel>
+    {
+        job.Start(q, k, v, o, sequences, qStride, kvStride, split, threads);
+        for (int i = 1; i < threads; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
+        }
+        job.Work();
+        job.WaitForWorkers();
     }
 
     private sealed unsafe class Job<TKernel> : IThreadPoolWorkItem where TKernel : IAttentionKernel<TKernel>
@@ -64,17 +97,21 @@ public static class KernelParallel
         private static Job<TKernel>? t_job;
 
         private float* _q, _k, _v, _o;
-        private int _parts;
+        private int _qStride, _kvStride;
+        private int _split;        // parts per sequence
+        private int _units;        // sequences × split
         private int _next;
         private int _pendingWorkers;
 
         public static Job<TKernel> ForThisThread() => t_job ??= new Job<TKernel>();
 
-        public void Start(float* q, float* k, float* v, float* o, int parts)
+        public void Start(float* q, float* k, float* v, float* o, int sequences, int qStride, int kvStride, int split, int threads)
         {
             _q = q; _k = k; _v = v; _o = o;
-            _parts = parts;
-            _pendingWorkers = parts - 1;
+            _qStride = qStride; _kvStride = kvStride;
+            _split = split;
+            _units = sequences * split;
+            _pendingWorkers = threads - 1;
             Volatile.Write(ref _next, 0);
         }
 
@@ -84,12 +121,16 @@ public static class KernelParallel
             Interlocked.Decrement(ref _pendingWorkers);
         }
 
+        // Units are taken in order by whichever thread is free: unit u is part u % split of sequence u / split.
         public void Work()
         {
-            int part;
-            while ((part = Interlocked.Increment(ref _next) - 1) < _parts)
+            int unit;
+            while ((unit = Interlocked.Increment(ref _next) - 1) < _units)
             {
-                TKernel.RunPart(ref Unsafe.AsRef<float>(_q), ref Unsafe.AsRef<float>(_k), ref Unsafe.AsRef<float>(_v), ref Unsafe.AsRef<float>(_o), part, _parts);
+                int sequence = unit / _split, part = unit - sequence * _split;
+                nint qOffset = (nint)sequence * _qStride, kvOffset = (nint)sequence * _kvStride;
+                TKernel.RunPart(ref Unsafe.AsRef<float>(_q + qOffset), ref Unsafe.AsRef<float>(_k + kvOffset), ref Unsafe.AsRef<float>(_v + kvOffset),
+                    ref Unsafe.AsRef<float>(_o + qOffset), part, _split);
             }
         }
 

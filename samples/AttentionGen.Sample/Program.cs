@@ -58,7 +58,10 @@ AttentionReference.Attend(xd, xd, xd, decRef, DecoderAttention.SeqLen, DecoderAt
 Console.WriteLine();
 Console.WriteLine($"DecoderAttention (causal, {DecoderAttention.Heads} heads × {DecoderAttention.SeqLen} tokens): max |error| vs float64 {MaxError(od, decRef):E2}");
 
-return MaxError(y, reference) < 1e-4 && MaxError(o, encRef) < 1e-4 && MaxError(od, decRef) < 1e-4 ? 0 : 1;
+// ---- 4. Hierarchical attention: words → sentences → document with Pool (Hierarchical.cs) -----------------
+bool hierarchicalOk = Hierarchical.Run();
+
+return MaxError(y, reference) < 1e-4 && MaxError(o, encRef) < 1e-4 && MaxError(od, decRef) < 1e-4 && hierarchicalOk ? 0 : 1;
 
 // ---- helpers ---------------------------------------------------------------------------------------------
 

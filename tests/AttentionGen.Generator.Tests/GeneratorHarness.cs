@@ -89,6 +89,9 @@ public sealed class LoadedKernels : IDisposable
         _assembly = assembly;
     }
 
+    /// <summary>The compiled kernels' assembly (for members outside <see cref="IAttentionKernel{TSelf}"/>).</summary>
+    public Assembly Assembly => _assembly;
+
     public delegate void AttendFn(float[] q, float[] k, float[] v, float[] output);
 
     public AttendFn Attend(string typeName)
