@@ -297,7 +297,7 @@ public sealed class LayerTests
     [Fact]
     public void BatchOfSingleRowsIsPerSequence() => AssertBatchIsPerSequence<Single1>(Single1.AttendBatch, Single1.AttendBatch, 13, 120);
 
-    private static void AssertSelfBatch<T>(SelfBatchFn serial, SelfBatchParallelFn parallel, int batch, int seed) where T : IAttentionKernel<T>
+    private static void AssertSelfBatch<T>(SelfBatchFn serial, SelfBatchParallelFn parallel, int batch, int seed) where T : ISelfAttentionKernel<T>
     {
         int n = T.SeqLen * T.Dim;
         float[] x = TestData.Gaussian(seed, batch * n);
