@@ -15,6 +15,8 @@ Probe<P_H1_S2048_D64_Causal>();
 Probe<P_H4_S256_D128>();
 Probe<P_H2_S64_D1024>();
 Probe<P_H3_S37_D17_Causal>();
+Probe<P_H8_Kv2_S512_D128_CausalWindow_Softcap>();
+Probe<P_H4_S100_K300_D24_WindowBottomRight>();
 ProbeForward();
 return 0;
 
@@ -37,10 +39,12 @@ static void ProbeForward()
 static void Probe<T>() where T : IAttentionKernel<T>
 {
     float[] x = new float[T.SeqLen * T.Dim];
+    float[] kv = new float[T.KeyLen * T.KvHeads * T.HeadDim];
     float[] o = new float[x.Length];
     for (int i = 0; i < x.Length; i++) x[i] = (i % 7) * 0.1f;
+    for (int i = 0; i < kv.Length; i++) kv[i] = (i % 5) * 0.1f;
     TimeSpan before = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
-    T.Attend(x, x, x, o);
+    T.Attend(x, kv, kv, o);
     TimeSpan jit = System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - before;
     Console.WriteLine($"{typeof(T).Name}: first-call JIT time {jit.TotalMilliseconds:F2} ms");
 }
@@ -56,4 +60,7 @@ static void Probe<T>() where T : IAttentionKernel<T>
 [Attention(256, 512, 4)] public partial struct P_H4_S256_D128 { }
 [Attention(64, 2048, 2)] public partial struct P_H2_S64_D1024 { }
 [Attention(37, 51, 3, Causal = true)] public partial struct P_H3_S37_D17_Causal { }
+// The widest band methods: guarded P·V loops, per-row bands, softcap epilogue, grouped K/V heads, cross-attention.
+[Attention(512, 1024, 8, KvHeads = 2, Causal = true, Window = 64, Softcap = 30f)] public partial struct P_H8_Kv2_S512_D128_CausalWindow_Softcap { }
+[Attention(100, 96, 4, KeyLen = 300, Window = 20, CausalAlignment = CausalAlignment.BottomRight)] public partial struct P_H4_S100_K300_D24_WindowBottomRight { }
 [Attention(128, 768, 12, Projections = true)] public partial struct P_H12_S128_D64_Proj { }
