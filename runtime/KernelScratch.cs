@@ -21,24 +21,28 @@ public static class KernelScratch
     /// The contents are unspecified. The memory stays valid until the next call on the same thread.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ref float Get(int length)
+    public static ref float Get(int length) => ref Get(ref t_buffer, length);
+
+    /// <summary>The same for another thread-static buffer (<paramref name="slot"/>), e.g. <see cref="ProjectionScratch"/>'s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ref float Get(ref float[]? slot, int length)
     {
-        float[]? buffer = t_buffer;
+        float[]? buffer = slot;
         if (buffer is null || buffer.Length < length)
         {
-            buffer = Grow(length);
+            buffer = Grow(ref slot, length);
         }
         return ref MemoryMarshal.GetArrayDataReference(buffer);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static float[] Grow(int length)
+    private static float[] Grow(ref float[]? slot, int length)
     {
         // Round up to 4 KiB of floats so shapes of similar size share one buffer; extra 64 floats of slack
         // let vector loads of a last partial panel stay inside the array.
         int size = checked(((length + 64 + 1023) / 1024) * 1024);
         float[] buffer = GC.AllocateUninitializedArray<float>(size, pinned: false);
-        t_buffer = buffer;
+        slot = buffer;
         return buffer;
     }
 }

@@ -61,22 +61,5 @@ public static class ProjectionScratch
 
     /// <summary>At least <paramref name="length"/> floats of this thread's projection scratch; contents unspecified.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ref float Get(int length)
-    {
-        float[]? buffer = t_buffer;
-        if (buffer is null || buffer.Length < length)
-        {
-            buffer = Grow(length);
-        }
-        return ref MemoryMarshal.GetArrayDataReference(buffer);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static float[] Grow(int length)
-    {
-        int size = checked(((length + 1023) / 1024) * 1024);
-        float[] buffer = GC.AllocateUninitializedArray<float>(size, pinned: false);
-        t_buffer = buffer;
-        return buffer;
-    }
+    public static ref float Get(int length) => ref KernelScratch.Get(ref t_buffer, length);
 }

@@ -584,27 +584,6 @@ public sealed class ReferenceSemanticsTests
     /// M = the largest |scaled score| (before the softcap, which only shrinks it; the additive terms of the grid
     /// are within ±2 and change nothing), A = the largest Scale·Σ_d |q_d·k_d|.
     /// </summary>
-    private static double Bound(AttentionProblem p, float[] q, float[] k)
-    {
-        int hd = p.HeadDim, group = p.Heads / p.KvHeads;
-        double scale = Math.Abs((double)p.EffectiveScale), m = 0, a = 0;
-        for (int h = 0; h < p.Heads; h++)
-            for (int i = 0; i < p.SeqLen; i++)
-                for (int j = 0; j < p.KeyLen; j++)
-                {
-                    double dot = 0, abs = 0;
-                    for (int d = 0; d < hd; d++)
-                    {
-                        double t = (double)q[i * p.Dim + h * hd + d] * k[j * p.KvDim + h / group * hd + d];
-                        dot += t;
-                        abs += Math.Abs(t);
-                    }
-                    m = Math.Max(m, Math.Abs(dot) * scale);
-                    a = Math.Max(a, abs * scale);
-                }
-        return 1e-6 * Math.Max(1.0, Math.Max(m / 2, a / 3));
-    }
-
     private static Mask MakeMask(string kind, AttentionProblem p, int seed)
     {
         var rng = new Random(seed);
@@ -653,7 +632,7 @@ public sealed class ReferenceSemanticsTests
                                 float[] sw = withWeights ? Enumerable.Repeat(float.NaN, wn).ToArray() : Array.Empty<float>();
                                 double[] expected = Ref(p, q, k, v, m, rw);
                                 float[] actual = Scalar(p, q, k, v, m, sw);
-                                double bound = Bound(p, q, k);
+                                double bound = TestData.ProblemBound(p, q, k);
                                 string what = $"{p} mask={m}";
                                 double error = TestData.MaxError(actual, expected);
                                 Assert.True(error <= bound, $"{what}: output max |error| {error:E3} > {bound:E3}");
