@@ -22,7 +22,7 @@ namespace AttentionGen.Runtime;
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class KernelMath
+public static partial class KernelMath
 {
     private const float Lo = -87.33654f;          // below this exp(x) is subnormal: return 0
     private const float Hi = 88.0f;               // keeps 2ⁿ finite
@@ -245,13 +245,13 @@ public static class KernelMath
 
 #if NET9_0_OR_GREATER
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Fma512(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    internal static Vector512<float> Fma512(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Max512(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Min512(Vector512<float> a, Vector512<float> b) => Vector512.MinNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+    internal static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Max256(Vector256<float> a, Vector256<float> b) => Vector256.MaxNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -260,13 +260,13 @@ public static class KernelMath
     // .NET 8 has no cross-platform FusedMultiplyAdd/MaxNative: the vector paths that call these only run
     // where Avx512F (Vector512) or Fma (Vector256) is supported, which the generated dispatch checks.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Fma512(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
+    internal static Vector512<float> Fma512(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Max512(Vector512<float> a, Vector512<float> b) => Avx512F.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Min512(Vector512<float> a, Vector512<float> b) => Avx512F.Min(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
+    internal static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Max256(Vector256<float> a, Vector256<float> b) => Avx.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -112,6 +112,11 @@ internal static class KernelEmitter
         w.Line($"/// <item>Shape: {s.Heads} head(s) × {s.SeqLen} query rows × {s.KeyLen} keys, head dimension {s.HeadDim} (Dim {s.Dim}){kv}; scale {scale}{cap}; {BandText(s).Replace("<", "&lt;").Replace(">", "&gt;")}.</item>");
         foreach (KernelPlan p in plans)
         {
+            if (p.InPlaceKeys)
+            {
+                w.Line($"/// <item>{p.VectorName} path: {s.SeqLen} query row(s), so keys are read in place (one {p.VectorName} dot product per key and row, four keys at a time) instead of being packed; softmax over each score row; P·V: {p.RowsPerBlock} row(s) × {s.HeadDim} columns in {p.Strips.Count} strip(s) of ≤ {p.MaxStripVectors} {p.ValueVectorName} accumulators per row; values {(p.PackValues ? $"packed into contiguous rows of {p.PaddedHeadDim}" : "read in place")}.</item>");
+                continue;
+            }
             w.Line($"/// <item>{p.VectorName} path: Q·Kᵀ in blocks of {p.RowsPerBlock} query rows × {p.PanelWidth} keys ({p.RowsPerBlock * p.ScoreVectorsPerPanel} accumulators); each key/value head's keys are packed transposed into {p.Panels} panel(s) so keys are the vector lanes; the head dimension is reduced {(p.DimUnroll == s.HeadDim ? "fully unrolled" : $"in unrolled chunks of {p.DimUnroll}")}. "
                 + $"Softmax over each materialised score row ({p.PaddedKeys} floats). "
                 + $"P·V: {p.RowsPerBlock} rows × {s.HeadDim} columns in {p.Strips.Count} strip(s) of ≤ {p.MaxStripVectors} {p.ValueVectorName} accumulators per row; values {(p.PackValues ? $"packed per key/value head into contiguous rows of {p.PaddedHeadDim}" : "read in place")}."
@@ -481,8 +486,11 @@ internal static class KernelEmitter
         w.Line($"ref float vh = ref {(p.PackValues ? "vp" : $"{unsafeAdd}(ref v, g * HeadDim)")};");
         w.Open("if (g != packed)");
         w.Line("packed = g;");
-        w.Line("// The keys, transposed into panels so that keys are the vector lanes of the Q·Kᵀ tiles.");
-        w.Line($"global::AttentionGen.Runtime.KernelPacking.PackKeyPanels(ref {unsafeAdd}(ref k, g * HeadDim), KvDim, validKeys, HeadDim, PanelWidth, ref kt);");
+        if (!p.InPlaceKeys)
+        {
+            w.Line("// The keys, transposed into panels so that keys are the vector lanes of the Q·Kᵀ tiles.");
+            w.Line($"global::AttentionGen.Runtime.KernelPacking.PackKeyPanels(ref {unsafeAdd}(ref k, g * HeadDim), KvDim, validKeys, HeadDim, PanelWidth, ref kt);");
+        }
         if (p.PackValues)
         {
             w.Line($"global::AttentionGen.Runtime.KernelPacking.PackRows(ref {unsafeAdd}(ref v, g * HeadDim), KvDim, validKeys, HeadDim, PaddedHeadDim, ref vp);");
@@ -490,20 +498,24 @@ internal static class KernelEmitter
         w.Line("// A masked key's value must not reach the output even as 0·∞ = NaN: with a mask, values holding ∞ or NaN take the exact path.");
         w.Line($"exactValues = masked && !global::AttentionGen.Runtime.KernelMasking.AllFinite(ref vh, validKeys, HeadDim, {p.ValueStride});");
         w.Close();
+        if (p.InPlaceKeys)
+        {
+            w.Line($"ref float kh = ref {unsafeAdd}(ref k, g * HeadDim);   // keys read in place: {s.SeqLen} query row(s) would not repay packing them");
+        }
         w.Line($"ref float qh = ref {unsafeAdd}(ref q, h * HeadDim);");
         w.Line($"ref float oh = ref {unsafeAdd}(ref o, h * HeadDim);");
         w.Line($"ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.IsNullRef(ref w) ? ref w : ref {unsafeAdd}(ref w, (nint)h * (SeqLen * KeyLen));");
         if (p.FullBlocks > 0)
         {
             w.Open($"for (int b = firstBlock; b < {p.FullBlocks}; b += blockStep)");
-            w.Line($"Rows{R}(ref qh, ref kt, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
+            w.Line($"Rows{R}(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
             w.Close();
         }
         if (p.TailRows > 0)
         {
             w.Open($"if (({p.FullBlocks} - firstBlock) % blockStep == 0)   // the last {p.TailRows} row(s), one at a time");
             w.Open($"for (int i = {p.FullBlocks * R}; i < SeqLen; i++)");
-            w.Line("Rows1(ref qh, ref kt, ref vh, ref oh, ref wh, ref s, i, validKeys, in mask, exactValues);");
+            w.Line($"Rows1(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, i, validKeys, in mask, exactValues);");
             w.Close();
             w.Close();
         }
@@ -555,65 +567,28 @@ internal static class KernelEmitter
                     w.Line($"int lo{r} = {math}.Min({math}.Max(0, a{Plus(r - s.Window)}), hi{r});");
                 }
             }
-            w.Line($"int p0 = {Lo(0)} / PanelWidth, p1 = (hi{rows - 1} + PanelWidth - 1) / PanelWidth;   // panels outside the band are never computed");
+            if (!p.InPlaceKeys) w.Line($"int p0 = {Lo(0)} / PanelWidth, p1 = (hi{rows - 1} + PanelWidth - 1) / PanelWidth;   // panels outside the band are never computed");
         }
-        else
+        else if (!p.InPlaceKeys)
         {
             w.Line("int p0 = 0, p1 = (validKeys + PanelWidth - 1) / PanelWidth;");
         }
 
         // ---- Q·Kᵀ
         w.Line();
-        w.Line($"// --- Q·Kᵀ: {rows} rows × {p.PanelWidth} keys per panel, {rows * nc} accumulators{(s.Scale == 1f ? "" : ", scaled by Scale")}{(s.Softcap > 0 ? ", softcapped" : "")} ---");
-        string acc(int r, int c) => $"a{r}_{c}";
-        w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, nc).Select(c => "k" + c))}, b;");
-        w.Open("for (int p = p0; p < p1; p++)");
-        w.Line($"ref float kp = ref {unsafeAdd}(ref kt, p * (PanelWidth * HeadDim));");
-        for (int r = 0; r < rows; r++)
+        if (p.InPlaceKeys)
         {
-            w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, nc).Select(c => acc(r, c) + $" = {v.Type}.Zero"))};");
-        }
-        int unroll = p.DimUnroll;
-        int loopEnd = s.HeadDim / unroll * unroll;
-        void Step(string dExpr, string kRef, int stepOffset)
-        {
-            for (int c = 0; c < nc; c++)
-            {
-                w.Line($"k{c} = {v.Static}.LoadUnsafe(ref {kRef}, {CodeWriter.Int(stepOffset * p.PanelWidth + c * lanes)});");
-            }
+            w.Line($"// --- Q·Kᵀ: keys read in place (kt is the head's first column of K, rows KvDim apart), one dot product per key and row{(s.Softcap > 0 ? ", softcapped" : "")} ---");
             for (int r = 0; r < rows; r++)
             {
-                w.Line($"b = {v.Static}.Create({unsafeAdd}(ref q{r}, {dExpr}));");
-                for (int c = 0; c < nc; c++)
-                {
-                    w.Line($"{acc(r, c)} = {v.Fma("b", "k" + c, acc(r, c))};");
-                }
+                w.Line($"global::AttentionGen.Runtime.KernelMath.Scores{p.Lanes * 32}(ref q{r}, ref kt, KvDim, {Lo(r)}, {Hi(r)}, HeadDim, Scale, ref s{r});");
+                if (s.Softcap > 0) w.Line($"global::AttentionGen.Runtime.KernelMath.SoftcapRow(ref s{r}, {Lo(r)}, {Hi(r)}, Softcap);");
             }
-        }
-        if (loopEnd == s.HeadDim && unroll == s.HeadDim)
-        {
-            for (int t = 0; t < s.HeadDim; t++) Step(CodeWriter.Int(t), "kp", t);
         }
         else
         {
-            w.Open($"for (int d = 0; d < {loopEnd}; d += {unroll})");
-            w.Line($"ref float kd = ref {unsafeAdd}(ref kp, d * PanelWidth);");
-            for (int t = 0; t < unroll; t++) Step(t == 0 ? "d" : $"d + {t}", "kd", t);
-            w.Close();
-            for (int t = loopEnd; t < s.HeadDim; t++) Step(CodeWriter.Int(t), "kp", t);
+            WritePackedScores(w, p, v, rows);
         }
-        bool scaled = s.Scale != 1f;
-        if (scaled) w.Line($"b = {v.Static}.Create(Scale);");
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < nc; c++)
-            {
-                string value = scaled ? $"{acc(r, c)} * b" : acc(r, c);
-                if (s.Softcap > 0) value = $"global::AttentionGen.Runtime.KernelSoftcap.Apply({value}, Softcap)";
-                w.Line($"{v.Static}.StoreUnsafe({value}, ref s{r}, (nuint)(p * PanelWidth + {c * lanes}));");
-            }
-        }
-        w.Close();
 
         // ---- mask, softmax
         w.Line();
@@ -692,6 +667,64 @@ internal static class KernelEmitter
         }
         int statements = w.Statements;
         w.Line($"// {statements} statements ≈ {statements * ReferencesPerStatement} IL local/argument references: budget {AttentionGen.KernelLimits.MaxLocalReferencesPerMethod} (the JIT switches to MinOpts above 8,000){(p.Compact ? "; compact plan" : "")}");
+        w.Close();
+    }
+
+    private static void WritePackedScores(CodeWriter w, KernelPlan p, VectorSyntax v, int rows)
+    {
+        KernelShape s = p.Shape;
+        int nc = p.ScoreVectorsPerPanel;
+        int lanes = p.Lanes;
+        string unsafeAdd = "global::System.Runtime.CompilerServices.Unsafe.Add";
+        w.Line($"// --- Q·Kᵀ: {rows} rows × {p.PanelWidth} keys per panel, {rows * nc} accumulators{(s.Scale == 1f ? "" : ", scaled by Scale")}{(s.Softcap > 0 ? ", softcapped" : "")} ---");
+        string acc(int r, int c) => $"a{r}_{c}";
+        w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, nc).Select(c => "k" + c))}, b;");
+        w.Open("for (int p = p0; p < p1; p++)");
+        w.Line($"ref float kp = ref {unsafeAdd}(ref kt, p * (PanelWidth * HeadDim));");
+        for (int r = 0; r < rows; r++)
+        {
+            w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, nc).Select(c => acc(r, c) + $" = {v.Type}.Zero"))};");
+        }
+        int unroll = p.DimUnroll;
+        int loopEnd = s.HeadDim / unroll * unroll;
+        void Step(string dExpr, string kRef, int stepOffset)
+        {
+            for (int c = 0; c < nc; c++)
+            {
+                w.Line($"k{c} = {v.Static}.LoadUnsafe(ref {kRef}, {CodeWriter.Int(stepOffset * p.PanelWidth + c * lanes)});");
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"b = {v.Static}.Create({unsafeAdd}(ref q{r}, {dExpr}));");
+                for (int c = 0; c < nc; c++)
+                {
+                    w.Line($"{acc(r, c)} = {v.Fma("b", "k" + c, acc(r, c))};");
+                }
+            }
+        }
+        if (loopEnd == s.HeadDim && unroll == s.HeadDim)
+        {
+            for (int t = 0; t < s.HeadDim; t++) Step(CodeWriter.Int(t), "kp", t);
+        }
+        else
+        {
+            w.Open($"for (int d = 0; d < {loopEnd}; d += {unroll})");
+            w.Line($"ref float kd = ref {unsafeAdd}(ref kp, d * PanelWidth);");
+            for (int t = 0; t < unroll; t++) Step(t == 0 ? "d" : $"d + {t}", "kd", t);
+            w.Close();
+            for (int t = loopEnd; t < s.HeadDim; t++) Step(CodeWriter.Int(t), "kp", t);
+        }
+        bool scaled = s.Scale != 1f;
+        if (scaled) w.Line($"b = {v.Static}.Create(Scale);");
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < nc; c++)
+            {
+                string value = scaled ? $"{acc(r, c)} * b" : acc(r, c);
+                if (s.Softcap > 0) value = $"global::AttentionGen.Runtime.KernelSoftcap.Apply({value}, Softcap)";
+                w.Line($"{v.Static}.StoreUnsafe({value}, ref s{r}, (nuint)(p * PanelWidth + {c * lanes}));");
+            }
+        }
         w.Close();
     }
 

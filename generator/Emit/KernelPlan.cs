@@ -63,7 +63,10 @@ internal sealed class KernelPlan
         // width (padding) or when rows of V are strided by the other heads' columns: a stride of Dim floats
         // (e.g. 3 KiB) maps a head's value rows onto a few L1 sets, which then thrash.
         PartialLastVector = shape.HeadDim % valueLanes != 0;
-        PackValues = PartialLastVector || shape.KvHeads > 1;
+        // A problem of very few query rows (a decoding step over a KV cache) reads K and V in place: packing them
+        // would copy and re-read every key for one or two rows of work (bench/RESULTS.md, FeatureBenchmarks).
+        InPlaceKeys = shape.SeqLen <= InPlaceMaxRows;
+        PackValues = PartialLastVector || (shape.KvHeads > 1 && !InPlaceKeys);
         PaddedHeadDim = ValueVectors * valueLanes;
         // Accumulators per strip: R × StripVectors, kept within ~16 (Vector256) or ~20 (Vector512) live registers.
         int maxStrip = lanes == 16 ? ValueVectors512 : ValueVectors256;
@@ -78,7 +81,7 @@ internal sealed class KernelPlan
         FullBlocks = shape.SeqLen / RowsPerBlock;
         TailRows = shape.SeqLen % RowsPerBlock;
 
-        PackedKeyFloats = PaddedKeys * shape.HeadDim;
+        PackedKeyFloats = InPlaceKeys ? 0 : PaddedKeys * shape.HeadDim;
         PackedValueFloats = PackValues ? shape.KeyLen * PaddedHeadDim : 0;
         // A windowed row's softmax starts at its first key, not at a vector boundary: its last vector may reach up to
         // lanes − 1 floats past the padded keys, so windowed score rows get one vector of slack.
@@ -86,6 +89,12 @@ internal sealed class KernelPlan
         ScoreFloats = RowsPerBlock * ScoreStride;
         ScratchFloats = PackedKeyFloats + PackedValueFloats + ScoreFloats;
     }
+
+    /// <summary>Kernels with at most this many query rows read K and V in place instead of packing them.</summary>
+    internal const int InPlaceMaxRows = 4;
+
+    /// <summary>True when keys are read in place (one dot product per key and row) instead of packed into panels.</summary>
+    public bool InPlaceKeys { get; }
 
     /// <summary>True when the compact plan was chosen to stay within the JIT budget.</summary>
     public bool Compact { get; }

@@ -67,6 +67,8 @@ public sealed class FeatureGridTests : IClassFixture<FeatureGridTests.Grid>
         new("LongCausalWindow", 200, 200, 64, 2, 2, true, false, 16, 0),
         new("Single", 1, 1, 3, 1, 1, false, false, None, 0),
         new("DecoderStep", 1, 100, 64, 4, 1, true, true, None, 0),
+        new("FewRowsGqaWindow", 3, 40, 24, 4, 2, true, true, 5, 0),
+        new("FewRowsSoftcapPartialHead", 4, 37, 20, 2, 1, false, false, None, 2f, UnitScale: true),
     };
 
     public static readonly string[] Calls =
