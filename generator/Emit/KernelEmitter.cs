@@ -508,14 +508,16 @@ internal static class KernelEmitter
         if (p.FullBlocks > 0)
         {
             w.Open($"for (int b = firstBlock; b < {p.FullBlocks}; b += blockStep)");
-            w.Line($"Rows{R}(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
+            w.Line($"if (validKeys == KeyLen) Rows{R}<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
+            w.Line($"else Rows{R}<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
             w.Close();
         }
         if (p.TailRows > 0)
         {
             w.Open($"if (({p.FullBlocks} - firstBlock) % blockStep == 0)   // the last {p.TailRows} row(s), one at a time");
             w.Open($"for (int i = {p.FullBlocks * R}; i < SeqLen; i++)");
-            w.Line($"Rows1(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, i, validKeys, in mask, exactValues);");
+            w.Line($"if (validKeys == KeyLen) Rows1<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, i, validKeys, in mask, exactValues);");
+            w.Line($"else Rows1<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, i, validKeys, in mask, exactValues);");
             w.Close();
             w.Close();
         }
@@ -545,8 +547,10 @@ internal static class KernelEmitter
         string unsafeAdd = "global::System.Runtime.CompilerServices.Unsafe.Add";
         string math = "global::System.Math";
         w.Line($"// Query rows i0..i0+{rows - 1} of one head: scores, mask, softmax, P·V. q, o and v point at the head's first column.");
-        w.Open($"private static void Rows{rows}(ref float q, ref float kt, ref float v, ref float o, ref float w, ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask, bool exactValues)");
+        w.Line("// TKeys: KernelKeys.All (no padding: the JIT compiles this instantiation with validKeys = KeyLen, a constant) or KernelKeys.Padded.");
+        w.Open($"private static void Rows{rows}<TKeys>(ref float q, ref float kt, ref float v, ref float o, ref float w, ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask, bool exactValues) where TKeys : struct, global::AttentionGen.Runtime.IKernelKeys");
         w.ResetStatements();
+        w.Line("if (!TKeys.Padded) validKeys = KeyLen;");
         w.Line($"ref float q0 = ref {unsafeAdd}(ref q, i0 * Dim);");
         for (int r = 1; r < rows; r++) w.Line($"ref float q{r} = ref {unsafeAdd}(ref q{r - 1}, Dim);");
         w.Line("ref float s0 = ref s;");
