@@ -571,7 +571,7 @@ internal static class KernelEmitter
                     w.Line($"int lo{r} = {math}.Min({math}.Max(0, a{Plus(r - s.Window)}), hi{r});");
                 }
             }
-            if (!p.InPlaceKeys) w.Line($"int p0 = {Lo(0)} / PanelWidth, p1 = (hi{rows - 1} + PanelWidth - 1) / PanelWidth;   // panels outside the band are never computed");
+            if (!p.InPlaceKeys) w.Line($"int p0 = {(Lo(0) == "0" ? "0" : $"{Lo(0)} / PanelWidth")}, p1 = (hi{rows - 1} + PanelWidth - 1) / PanelWidth;   // panels outside the band are never computed");
         }
         else if (!p.InPlaceKeys)
         {

@@ -61,7 +61,10 @@ Console.WriteLine($"DecoderAttention (causal, {DecoderAttention.Heads} heads × 
 // ---- 4. Hierarchical attention: words → sentences → document with Pool (Hierarchical.cs) -----------------
 bool hierarchicalOk = Hierarchical.Run();
 
-return MaxError(y, reference) < 1e-4 && MaxError(o, encRef) < 1e-4 && MaxError(od, decRef) < 1e-4 && hierarchicalOk ? 0 : 1;
+// ---- 5. A KV-cache decoding step (cross-attention, GQA, key padding) and graph attention (Features.cs) -------
+bool featuresOk = Features.Run();
+
+return MaxError(y, reference) < 1e-4 && MaxError(o, encRef) < 1e-4 && MaxError(od, decRef) < 1e-4 && hierarchicalOk && featuresOk ? 0 : 1;
 
 // ---- helpers ---------------------------------------------------------------------------------------------
 

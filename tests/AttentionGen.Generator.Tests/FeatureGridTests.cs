@@ -202,7 +202,54 @@ public sealed class FeatureGridTests : IClassFixture<FeatureGridTests.Grid>
             {
                 if (expectedWeights[i] == 0) Assert.True(weights[i] == 0, $"{c.Name} {call}: weight {i} of a key the row does not see is {weights[i]}");
             }
+            // Property: each row of probabilities sums to 1, or is all 0 for a row that sees no key.
+            for (int row = 0; row < c.Heads * c.SeqLen; row++)
+            {
+                double sum = 0, expectedSum = 0;
+                for (int j = 0; j < c.KeyLen; j++)
+                {
+                    sum += weights[row * c.KeyLen + j];
+                    expectedSum += expectedWeights[row * c.KeyLen + j];
+                }
+                double target = expectedSum == 0 ? 0 : 1;
+                Assert.True(Math.Abs(sum - target) <= 1e-5, $"{c.Name} {call}: row {row} of the weights sums to {sum}, expected {target}");
+            }
         }
+    }
+
+    /// <summary>
+    /// Property: without a band, masked attention is permutation-equivariant when the mask is permuted with the
+    /// sequence (graph attention does not depend on how the nodes are numbered).
+    /// </summary>
+    [Theory]
+    [InlineData("bool")]
+    [InlineData("additive")]
+    [InlineData("bits")]
+    public void MaskedAttentionIsPermutationEquivariant(string call)
+    {
+        Config c = Configs.Single(x => x.Name == "Gqa4x2");
+        int n = c.SeqLen;
+        var rng = new Random(99);
+        int[] perm = Enumerable.Range(0, n).OrderBy(_ => rng.Next()).ToArray();
+        float[] q = TestData.Gaussian(90, n * c.Dim), k = TestData.Gaussian(91, n * c.KvDim), v = TestData.Gaussian(92, n * c.KvDim);
+        bool[] allowed = Enumerable.Range(0, n * n).Select(_ => rng.NextDouble() < 0.6).ToArray();
+        float[] additive = allowed.Select(a => a ? (float)(rng.NextDouble() - 0.5) : float.NegativeInfinity).ToArray();
+
+        float[] Rows(float[] a, int cols) { var r = new float[a.Length]; for (int i = 0; i < n; i++) Array.Copy(a, perm[i] * cols, r, i * cols, cols); return r; }
+        T[] Square<T>(T[] a) { var r = new T[a.Length]; for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) r[i * n + j] = a[perm[i] * n + perm[j]]; return r; }
+        byte[] Pack(bool[] a) { var b = new byte[n * BitMask.BytesFor(n)]; BitMask.Pack(a, n, n, b); return b; }
+
+        var fn = _grid.Kernels.Call<CallFn>("Features.Calls", c.Name);
+        float[] o = new float[n * c.Dim], po = new float[n * c.Dim];
+        fn(call, q, k, v, o, Array.Empty<float>(), additive, allowed, Pack(allowed), n);
+        bool[] pAllowed = Square(allowed);
+        fn(call, Rows(q, c.Dim), Rows(k, c.KvDim), Rows(v, c.KvDim), po, Array.Empty<float>(), Square(additive), pAllowed, Pack(pAllowed), n);
+
+        double bound = TestData.ProblemBound(c.Problem, q, k);
+        float[] expected = Rows(o, c.Dim);
+        double error = 0;
+        for (int i = 0; i < po.Length; i++) error = Math.Max(error, Math.Abs(po[i] - expected[i]));
+        Assert.True(error <= 2 * bound, $"{call}: permuted output differs from the permuted output by {error:E3} (bound {2 * bound:E3})");
     }
 
     [Fact]
