@@ -78,6 +78,7 @@ public readonly record struct AttentionProblem
         if (Dim <= 0) throw new ArgumentOutOfRangeException(nameof(Dim), Dim, "Dim must be at least 1.");
         if (Heads <= 0 || Dim % Heads != 0) throw new ArgumentOutOfRangeException(nameof(Heads), Heads, $"Heads must be at least 1 and divide Dim ({Dim}).");
         if (KvHeads <= 0 || Heads % KvHeads != 0) throw new ArgumentOutOfRangeException(nameof(KvHeads), KvHeads, $"KvHeads must be at least 1 and divide Heads ({Heads}).");
+        if (float.IsInfinity(Scale)) throw new ArgumentOutOfRangeException(nameof(Scale), Scale, "Scale must be finite (NaN for the default 1/√HeadDim).");
         if (Window < 0) throw new ArgumentOutOfRangeException(nameof(Window), Window, "Window must be at least 0 (int.MaxValue for none).");
         if (Softcap < 0 || float.IsNaN(Softcap) || float.IsInfinity(Softcap)) throw new ArgumentOutOfRangeException(nameof(Softcap), Softcap, "Softcap must be a positive finite number, or 0 for none.");
         if (Alignment is not (CausalAlignment.TopLeft or CausalAlignment.BottomRight)) throw new ArgumentOutOfRangeException(nameof(Alignment), Alignment, "Alignment must be TopLeft or BottomRight.");

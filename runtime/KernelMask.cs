@@ -23,8 +23,9 @@ public enum MaskKind : byte
 
 /// <summary>
 /// The per-call masking of one attention call, as passed from a generated kernel's public overloads to its
-/// paths, the scalar path and the float64 reference: key padding (<see cref="ValidKeys"/>) and at most one
-/// <c>[SeqLen, KeyLen]</c> mask, broadcast over heads. The default value masks nothing.
+/// paths, the scalar path and the float64 reference: key padding (<see cref="ValidKeys"/>) or one
+/// <c>[SeqLen, KeyLen]</c> mask, broadcast over heads (the factories make one or the other; the kernels and the
+/// reference would honour both). The default value masks nothing.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly ref struct KernelMask

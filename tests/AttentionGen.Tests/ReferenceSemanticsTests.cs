@@ -520,7 +520,7 @@ public sealed class ReferenceSemanticsTests
         new object[] { "SeqLen", Bad with { SeqLen = 0 } }, new object[] { "KeyLen", Bad with { KeyLen = -1 } },
         new object[] { "Heads", Bad with { Heads = 5 } }, new object[] { "KvHeads", Bad with { KvHeads = 3 } },
         new object[] { "Window", Bad with { Window = -2 } }, new object[] { "Softcap", Bad with { Softcap = float.NaN } },
-        new object[] { "Alignment", Bad with { Alignment = (CausalAlignment)7 } },
+        new object[] { "Alignment", Bad with { Alignment = (CausalAlignment)7 } }, new object[] { "Scale", Bad with { Scale = float.PositiveInfinity } },
     };
 
     [Theory, MemberData(nameof(BadProblems))]
