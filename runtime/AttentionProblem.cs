@@ -88,17 +88,6 @@ public readonly record struct AttentionProblem
     /// The keys row <paramref name="row"/> may see before any mask: <c>[lo, hi)</c>, empty (<c>hi ≤ lo</c>) when
     /// the row sees none. <paramref name="validKeys"/> is the key-padding length (KeyLen for none).
     /// </summary>
-    public void VisibleKeys(int row, int validKeys, out int lo, out int hi)
-    {
-        long aligned = (long)row + AlignmentOffset;
-        long l = 0, h = Math.Min(validKeys, KeyLen);
-        if (Causal) h = Math.Min(h, aligned + 1);
-        if (Window != int.MaxValue)
-        {
-            l = Math.Max(l, aligned - Window);
-            if (!Causal) h = Math.Min(h, aligned + Window + 1);
-        }
-        lo = (int)Math.Min(l, KeyLen);
-        hi = (int)Math.Max(h, lo);
-    }
+    public void VisibleKeys(int row, int validKeys, out int lo, out int hi) =>
+        KernelBand.Visible(row, KeyLen, validKeys, AlignmentOffset, Causal, Window, out lo, out hi);
 }

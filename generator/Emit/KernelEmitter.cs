@@ -429,10 +429,8 @@ internal static class KernelEmitter
         double area = 0;
         for (int i = 0; i < s.SeqLen; i++)
         {
-            long a = (long)i + s.AlignmentOffset;
-            long lo = s.HasWindow ? Math.Max(0, a - s.Window) : 0;
-            long hi = s.Causal ? Math.Min(s.KeyLen, a + 1) : Math.Min(s.KeyLen, a + s.Window + 1L);
-            area += Math.Max(0, hi - lo);
+            AttentionGen.KernelBand.Visible(i, s.KeyLen, s.KeyLen, s.AlignmentOffset, s.Causal, s.Window, out int lo, out int hi);
+            area += hi - lo;
         }
         return area;
     }
