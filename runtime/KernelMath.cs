@@ -247,13 +247,13 @@ public static partial class KernelMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Fma512(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Max512(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
+    internal static Vector512<float> Max512(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Min512(Vector512<float> a, Vector512<float> b) => Vector512.MinNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Max256(Vector256<float> a, Vector256<float> b) => Vector256.MaxNative(a, b);
+    internal static Vector256<float> Max256(Vector256<float> a, Vector256<float> b) => Vector256.MaxNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Min256(Vector256<float> a, Vector256<float> b) => Vector256.MinNative(a, b);
 #else
@@ -262,13 +262,13 @@ public static partial class KernelMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Fma512(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Max512(Vector512<float> a, Vector512<float> b) => Avx512F.Max(a, b);
+    internal static Vector512<float> Max512(Vector512<float> a, Vector512<float> b) => Avx512F.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Min512(Vector512<float> a, Vector512<float> b) => Avx512F.Min(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Max256(Vector256<float> a, Vector256<float> b) => Avx.Max(a, b);
+    internal static Vector256<float> Max256(Vector256<float> a, Vector256<float> b) => Avx.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Min256(Vector256<float> a, Vector256<float> b) => Avx.Min(a, b);
 #endif

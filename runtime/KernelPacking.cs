@@ -90,7 +90,7 @@ public static class KernelPacking
 
     // 8 rows × 8 columns at src (rows rowStride apart) → 8 rows × 8 columns at dst (rows dstStride apart), transposed.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(ref float src, int rowStride, ref float dst, int dstStride)
+    internal static void Transpose8x8(ref float src, int rowStride, ref float dst, int dstStride)
     {
         Vector256<float> r0 = Vector256.LoadUnsafe(ref src);
         Vector256<float> r1 = Vector256.LoadUnsafe(ref src, (nuint)rowStride);

@@ -52,6 +52,17 @@ public static partial class QuickMode
                     catch (Exception) { built.Add(null); }
                 }
                 var samples = built.Select(_ => new List<double>()).ToArray();
+                // Warm-up: tiered compilation runs new code at tier 0 (≈ 10× slower for SIMD kernels) until ~100 ms
+                // without new tier-0 compiles have passed and 30 calls were counted, then compiles tier 1 in the
+                // background. A 20 ms warm-up let some samples run tier-0 code (H4-S64-d32 measured 17, 22 or 166 µs
+                // from one process to the next); 1 s of calls and a pause for the background compiles do not.
+                foreach (IAttentionPeer? peer in built)
+                {
+                    if (peer is null) continue;
+                    var warm = System.Diagnostics.Stopwatch.StartNew();
+                    while (warm.ElapsedMilliseconds < 1000) Sample(peer, inputs, output);
+                }
+                System.Threading.Thread.Sleep(300);
                 for (int round = 0; round < 8; round++)
                 {
                     for (int p = 0; p < built.Count; p++)

@@ -122,6 +122,10 @@ internal static class KernelEmitter
                 + $"P·V: {p.RowsPerBlock} rows × {s.HeadDim} columns in {p.Strips.Count} strip(s) of ≤ {p.MaxStripVectors} {p.ValueVectorName} accumulators per row; values {(p.PackValues ? $"packed per key/value head into contiguous rows of {p.PaddedHeadDim}" : "read in place")}."
                 + (p.TailRows > 0 ? $" The last {p.TailRows} row(s) are computed one row at a time (a single-row block keeps the file small)." : "")
                 + (p.Compact ? " Compact plan (unrolled chunks of 4, strips in loops): full unrolling would cross the JIT's budget for one method." : "") + "</item>");
+            if (TransposedEmitter.Applies(p))
+            {
+                w.Line($"/// <item>{p.VectorName} path, calls without a mask{(s.Banded ? " (and with finite V)" : "")}: rows as the vector lanes instead. Each block of {p.Lanes} query rows is transposed so one {p.VectorName} holds one key's score for all {p.Lanes} rows: the max, exp and sum over the {s.KeyLen} keys are lane-wise (no horizontal reductions); K and V are read in place, one broadcast per element; the rows-as-lanes output is transposed back on the store.</item>");
+            }
         }
         if (s.Banded)
         {
@@ -464,6 +468,8 @@ internal static class KernelEmitter
         w.Open("public static void Run(ref float q, ref float k, ref float v, ref float o, ref float w, scoped in global::AttentionGen.Runtime.KernelMask mask, int part, int parts)");
         w.Line("int validKeys = mask.ValidKeysOr(KeyLen);   // keys at or past it are never packed or read");
         w.Line("bool masked = mask.Kind != global::AttentionGen.Runtime.MaskKind.None;");
+        bool lanes = TransposedEmitter.Applies(p);
+        if (lanes) TransposedEmitter.WriteDispatch(w, p);
         w.Line("bool exactValues = false;");
         w.Line("ref float kt = ref global::AttentionGen.Runtime.KernelScratch.Get(ScratchFloats);");
         if (p.PackValues)
@@ -532,6 +538,7 @@ internal static class KernelEmitter
             w.Line();
             WriteRowsBlock(w, p, v, 1);
         }
+        if (lanes) TransposedEmitter.WriteMethods(w, p, p.Lanes, v.Fma);
         w.Close();
     }
 

@@ -69,6 +69,10 @@ public sealed class FeatureGridTests : IClassFixture<FeatureGridTests.Grid>
         new("DecoderStep", 1, 100, 64, 4, 1, true, true, None, 0),
         new("FewRowsGqaWindow", 3, 40, 24, 4, 2, true, true, 5, 0),
         new("FewRowsSoftcapPartialHead", 4, 37, 20, 2, 1, false, false, None, 2f, UnitScale: true),
+        // ≤ 32 keys and narrow heads: the rows-as-lanes path (TransposedEmitter) for the calls it serves.
+        new("LanesGqaSoftcap", 24, 24, 8, 4, 2, false, false, None, 4f),
+        new("LanesCausalMqaWindow", 32, 32, 8, 4, 1, true, false, 6, 0),
+        new("LanesCrossTailRows", 21, 30, 12, 2, 2, true, false, None, 0),
     };
 
     public static readonly string[] Calls =
@@ -128,6 +132,23 @@ public sealed class FeatureGridTests : IClassFixture<FeatureGridTests.Grid>
 
     public static IEnumerable<object[]> Cases() =>
         from c in Configs from call in Calls from poison in new[] { false, true } select new object[] { c.Name, call, poison };
+
+    // The grid must reach the rows-as-lanes path (≤ 32 keys, narrow heads) as well as the row-block path.
+    [Theory]
+    [InlineData("LanesGqaSoftcap", true)]
+    [InlineData("LanesCausalMqaWindow", true)]
+    [InlineData("LanesCrossTailRows", true)]
+    [InlineData("Window0", true)]
+    [InlineData("Everything", false)]
+    [InlineData("Cross", true)]
+    public void RowsAsLanesPathIsGeneratedFor(string name, bool expected)
+    {
+        Config c = Configs.Single(x => x.Name == name);
+        string source = $"using AttentionGen;\nnamespace Features;\n{c.Attribute} public partial struct {c.Name} {{ }}\n";
+        var (_, result, _) = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(source));
+        string generated = Assert.Single(result.GeneratedSources).SourceText.ToString();
+        Assert.Equal(expected, generated.Contains("private static void RunLanes(", StringComparison.Ordinal));
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -27,12 +27,13 @@ public sealed class SnapshotTests
 
     public SnapshotTests(ITestOutputHelper output) => _output = output;
 
-    /// <summary>The README's three kernels.</summary>
+    /// <summary>The README's three kernels, and one small kernel that takes the rows-as-lanes path.</summary>
     public static TheoryData<string, string> Scenarios => new()
     {
         { "EncoderAttention", "[Attention(seqLen: 128, dim: 768, heads: 12)]     // 12 heads of 64, scale 1/√64\npublic partial struct EncoderAttention { }" },
         { "SentenceAttention", "[Attention(6, 64, 1, Scale = 1f)]                  // the basic form: Y = softmax(X Xᵀ) X\npublic partial struct SentenceAttention { }" },
         { "DecoderAttention", "[Attention(64, 256, 8, Causal = true)]             // row i attends to keys j ≤ i\npublic partial struct DecoderAttention { }" },
+        { "TokenMixerAttention", "[Attention(32, 64, 8, Causal = true)]              // 32 keys, heads of 8: the rows-as-lanes path\npublic partial struct TokenMixerAttention { }" },
     };
 
     [Theory]
