@@ -594,15 +594,30 @@ internal static class KernelEmitter
 
         // ---- mask, softmax
         w.Line();
-        w.Open("if (mask.Kind != global::AttentionGen.Runtime.MaskKind.None)   // −∞ for masked keys, whatever q·k was; + the additive mask");
+        bool fused = FusedMax(p);
+        if (fused)
+        {
+            w.Line($"int from = {FullPanels(p) * p.PanelWidth};   // keys [0, from) are in the maxima m_r of the Q·Kᵀ epilogue");
+        }
+        w.Open("if (" + (fused ? "TKeys.Padded || " : "") + "mask.Kind != global::AttentionGen.Runtime.MaskKind.None)   // −∞ for masked keys, whatever q·k was; + the additive mask");
         for (int r = 0; r < rows; r++)
         {
             w.Line($"global::AttentionGen.Runtime.KernelMasking.Apply(ref s{r}, {Lo(r)}, {Hi(r)}, in mask, i0 + {r}, KeyLen);");
+        }
+        if (fused)
+        {
+            w.Line("from = 0;   // masked or padded: the softmax finds each row's maximum itself");
+            w.Line(string.Join(" ", Enumerable.Range(0, rows).Select(r => $"m{r} =")) + $" {v.Static}.Create(float.NegativeInfinity);");
         }
         w.Close();
         w.Line("// --- softmax over the keys each row sees: exp(s − max) in place; f_r = 1/Σ (0 for a row that sees no key) ---");
         for (int r = 0; r < rows; r++)
         {
+            if (fused)
+            {
+                w.Line($"float f{r} = global::AttentionGen.Runtime.KernelMath.SoftmaxRow{p.Lanes * 32}(ref s{r}, m{r}, from, validKeys);");
+                continue;
+            }
             string row = Lo(r) == "0" ? $"ref s{r}" : $"ref {unsafeAdd}(ref s{r}, {Lo(r)})";
             string count = Lo(r) == "0" ? Hi(r) : $"{Hi(r)} - {Lo(r)}";
             w.Line($"float f{r} = global::AttentionGen.Runtime.KernelMath.SoftmaxRow{p.Lanes * 32}({row}, {count}, {count});");
@@ -681,6 +696,17 @@ internal static class KernelEmitter
         w.Line($"// --- Q·Kᵀ: {rows} rows × {p.PanelWidth} keys per panel, {rows * nc} accumulators{(s.Scale == 1f ? "" : ", scaled by Scale")}{(s.Softcap > 0 ? ", softcapped" : "")} ---");
         string acc(int r, int c) => $"a{r}_{c}";
         w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, nc).Select(c => "k" + c))}, b;");
+        bool fused = FusedMax(p);
+        int fullPanels = FullPanels(p);
+        if (fused)
+        {
+            w.Line($"// Each row's maximum, lane by lane, over the scores of the first {fullPanels} panel(s) (the whole panels: lanes past KeyLen hold garbage),");
+            w.Line("// for an unpadded call without a mask: its softmax then needs no pass of its own to find the maximum.");
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"{v.Type} m{r} = {v.Static}.Create(float.NegativeInfinity);");
+            }
+        }
         w.Open("for (int p = p0; p < p1; p++)");
         w.Line($"ref float kp = ref {unsafeAdd}(ref kt, p * (PanelWidth * HeadDim));");
         for (int r = 0; r < rows; r++)
@@ -724,11 +750,36 @@ internal static class KernelEmitter
             {
                 string value = scaled ? $"{acc(r, c)} * b" : acc(r, c);
                 if (s.Softcap > 0) value = $"global::AttentionGen.Runtime.KernelSoftcap.Apply({value}, Softcap)";
+                if (fused && value != acc(r, c))
+                {
+                    w.Line($"{acc(r, c)} = {value};");
+                    value = acc(r, c);
+                }
                 w.Line($"{v.Static}.StoreUnsafe({value}, ref s{r}, (nuint)(p * PanelWidth + {c * lanes}));");
             }
         }
+        if (fused && fullPanels > 0)
+        {
+            w.Open(fullPanels == p.Panels ? "if (!TKeys.Padded)" : $"if (!TKeys.Padded && p < {fullPanels})   // the last panel's lanes past KeyLen hold garbage: the softmax reads those keys itself");
+            for (int r = 0; r < rows; r++)
+            {
+                string max = string.Join("", Enumerable.Range(1, nc - 1).Select(_ => "global::AttentionGen.Runtime.KernelMath.MaxLanes("));
+                max = $"{max}{acc(r, 0)}" + string.Concat(Enumerable.Range(1, nc - 1).Select(c => $", {acc(r, c)})"));
+                w.Line($"m{r} = global::AttentionGen.Runtime.KernelMath.MaxLanes(m{r}, {max});");
+            }
+            w.Close();
+        }
         w.Close();
     }
+
+    /// <summary>
+    /// True when the row blocks reduce each row's maximum in the Q·Kᵀ epilogue (used by unpadded calls without a mask):
+    /// packed keys and no band (a banded row's keys start and end inside a panel).
+    /// </summary>
+    private static bool FusedMax(KernelPlan p) => !p.InPlaceKeys && !p.Shape.Banded;
+
+    /// <summary>Panels whose every lane is a key (KeyLen / PanelWidth).</summary>
+    private static int FullPanels(KernelPlan p) => p.Shape.KeyLen / p.PanelWidth;
 
     /// <summary>How a P·V strip walks the keys: [Start, End) for every row, then (when Guarded) the rest of the band row by row.</summary>
     private sealed record StripBand(string Start, string End, bool Guarded, System.Func<int, string> Lo, System.Func<int, string> Hi);
