@@ -138,6 +138,45 @@ public static partial class KernelMath
     }
 
     /// <summary>
+    /// The maximum of a row's scores, in every lane, for a softmax pass that the caller writes (interleaving the
+    /// rows of a block): <paramref name="max"/> holds the lane-wise maximum of keys <c>[0, from)</c>, keys
+    /// <c>[from, valid)</c> are read here, and the lanes of the last vector past <paramref name="valid"/> are set
+    /// to −∞ (so that exp gives 0 there). A row whose every score is −∞ (or NaN dropped by the native max) gets
+    /// 0: exp(s − 0) is then 0 for −∞ and NaN for NaN, and <see cref="Reciprocal"/> of the sum gives 0 or NaN.
+    /// <paramref name="from"/> is a multiple of 16.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> RowMax512(ref float row, Vector512<float> max, int from, int valid)
+    {
+        int full = valid >> 4;
+        int rem = valid & 15;
+        Vector512<float> m = max, m2 = Vector512.Create(float.NegativeInfinity);
+        int c = from >> 4;
+        for (; c + 1 < full; c += 2)
+        {
+            m = Max512(m, Vector512.LoadUnsafe(ref row, (nuint)(c << 4)));
+            m2 = Max512(m2, Vector512.LoadUnsafe(ref row, (nuint)((c + 1) << 4)));
+        }
+        if (c < full)
+        {
+            m = Max512(m, Vector512.LoadUnsafe(ref row, (nuint)(c << 4)));
+        }
+        if (rem != 0)
+        {
+            Vector512<float> keep = Vector512.LessThan(Index512, Vector512.Create((float)rem));
+            Vector512<float> last = Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref row, (nuint)(full << 4)), Vector512.Create(float.NegativeInfinity));
+            last.StoreUnsafe(ref row, (nuint)(full << 4));
+            m2 = Max512(m2, last);
+        }
+        Vector512<float> mv = BroadcastMax512(Max512(m, m2));
+        return mv.ToScalar() == float.NegativeInfinity ? Vector512<float>.Zero : mv;
+    }
+
+    /// <summary>1/Σ of a softmax row, 0 when Σ = 0 (a row that sees no key: its output is zeros); NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reciprocal(float sum) => sum == 0f ? 0f : 1f / sum;
+
+    /// <summary>
     /// exp for softmax arguments <c>x = s − max ≤ 0</c> (or NaN): as <see cref="Exp(Vector512{float})"/> without
     /// the upper clamp and the final select. Arguments are clamped at −88, where round(x·log2e) = −127 builds
     /// 2ⁿ as +0, so exp is exactly 0 below −87.68 (−∞ gives 0), a subnormal or FLT_MIN-sized value on
@@ -294,6 +333,34 @@ public static partial class KernelMath
             sum += e;
         }
         return 1f / SumAcross(sum);
+    }
+
+    /// <summary>As <see cref="RowMax512"/>, with 8-lane vectors (<paramref name="from"/> a multiple of 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> RowMax256(ref float row, Vector256<float> max, int from, int valid)
+    {
+        int full = valid >> 3;
+        int rem = valid & 7;
+        Vector256<float> m = max, m2 = Vector256.Create(float.NegativeInfinity);
+        int c = from >> 3;
+        for (; c + 1 < full; c += 2)
+        {
+            m = Max256(m, Vector256.LoadUnsafe(ref row, (nuint)(c << 3)));
+            m2 = Max256(m2, Vector256.LoadUnsafe(ref row, (nuint)((c + 1) << 3)));
+        }
+        if (c < full)
+        {
+            m = Max256(m, Vector256.LoadUnsafe(ref row, (nuint)(c << 3)));
+        }
+        if (rem != 0)
+        {
+            Vector256<float> keep = Vector256.LessThan(Index256, Vector256.Create((float)rem));
+            Vector256<float> last = Vector256.ConditionalSelect(keep, Vector256.LoadUnsafe(ref row, (nuint)(full << 3)), Vector256.Create(float.NegativeInfinity));
+            last.StoreUnsafe(ref row, (nuint)(full << 3));
+            m2 = Max256(m2, last);
+        }
+        Vector256<float> mv = BroadcastMax256(Max256(m, m2));
+        return mv.ToScalar() == float.NegativeInfinity ? Vector256<float>.Zero : mv;
     }
 
     /// <summary>As <see cref="ExpNonPositive(Vector512{float})"/>, with 8-lane vectors.</summary>

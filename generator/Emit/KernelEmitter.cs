@@ -610,14 +610,35 @@ internal static class KernelEmitter
             w.Line(string.Join(" ", Enumerable.Range(0, rows).Select(r => $"m{r} =")) + $" {v.Static}.Create(float.NegativeInfinity);");
         }
         w.Close();
-        w.Line("// --- softmax over the keys each row sees: exp(s − max) in place; f_r = 1/Σ (0 for a row that sees no key) ---");
-        for (int r = 0; r < rows; r++)
+        if (fused)
         {
-            if (fused)
+            string km = "global::AttentionGen.Runtime.KernelMath";
+            w.Line("// --- softmax over the keys each row sees, the rows interleaved: m_r = the row's maximum (0 for a row that sees no key),");
+            w.Line("// then one pass of exp(s − m_r) stored in place and summed; f_r = 1/Σ (0 for a row that sees no key) ---");
+            for (int r = 0; r < rows; r++)
             {
-                w.Line($"float f{r} = global::AttentionGen.Runtime.KernelMath.SoftmaxRow{p.Lanes * 32}(ref s{r}, m{r}, from, validKeys);");
-                continue;
+                w.Line($"m{r} = {km}.RowMax{p.Lanes * 32}(ref s{r}, m{r}, from, validKeys);");
             }
+            w.Line($"{v.Type} e, {string.Join(", ", Enumerable.Range(0, rows).Select(r => $"z{r} = {v.Type}.Zero"))};");
+            w.Open($"for (int c = 0; c < validKeys; c += {lanes})");
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"e = {km}.ExpNonPositive({v.Static}.LoadUnsafe(ref s{r}, (nuint)c) - m{r});");
+                w.Line($"{v.Static}.StoreUnsafe(e, ref s{r}, (nuint)c);");
+                w.Line($"z{r} += e;");
+            }
+            w.Close();
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"float f{r} = {km}.Reciprocal({km}.SumAcross(z{r}));");
+            }
+        }
+        else
+        {
+            w.Line("// --- softmax over the keys each row sees: exp(s − max) in place; f_r = 1/Σ (0 for a row that sees no key) ---");
+        }
+        for (int r = 0; r < rows && !fused; r++)
+        {
             string row = Lo(r) == "0" ? $"ref s{r}" : $"ref {unsafeAdd}(ref s{r}, {Lo(r)})";
             string count = Lo(r) == "0" ? Hi(r) : $"{Hi(r)} - {Lo(r)}";
             w.Line($"float f{r} = global::AttentionGen.Runtime.KernelMath.SoftmaxRow{p.Lanes * 32}({row}, {count}, {count});");
