@@ -140,13 +140,13 @@ public static partial class KernelMath
     /// <summary>
     /// The maximum of a row's scores, in every lane, for a softmax pass that the caller writes (interleaving the
     /// rows of a block): <paramref name="max"/> holds the lane-wise maximum of keys <c>[0, from)</c>, keys
-    /// <c>[from, valid)</c> are read here, and the lanes of the last vector past <paramref name="valid"/> are set
-    /// to −∞ (so that exp gives 0 there). A row whose every score is −∞ (or NaN dropped by the native max) gets
+    /// <c>[from, valid)</c> are read here, and the lanes past <paramref name="valid"/> up to <paramref name="end"/>
+    /// rounded up to 16 are set to −∞ (so that exp gives 0 there: the keys a causal block computes for its later rows). A row whose every score is −∞ (or NaN dropped by the native max) gets
     /// 0: exp(s − 0) is then 0 for −∞ and NaN for NaN, and <see cref="Reciprocal"/> of the sum gives 0 or NaN.
     /// <paramref name="from"/> is a multiple of 16.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> RowMax512(ref float row, Vector512<float> max, int from, int valid)
+    public static Vector512<float> RowMax512(ref float row, Vector512<float> max, int from, int valid, int end)
     {
         int full = valid >> 4;
         int rem = valid & 15;
@@ -167,6 +167,10 @@ public static partial class KernelMath
             Vector512<float> last = Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref row, (nuint)(full << 4)), Vector512.Create(float.NegativeInfinity));
             last.StoreUnsafe(ref row, (nuint)(full << 4));
             m2 = Max512(m2, last);
+        }
+        for (c = (valid + 15) >> 4; c < (end + 15) >> 4; c++)
+        {
+            Vector512.Create(float.NegativeInfinity).StoreUnsafe(ref row, (nuint)(c << 4));
         }
         Vector512<float> mv = BroadcastMax512(Max512(m, m2));
         return mv.ToScalar() == float.NegativeInfinity ? Vector512<float>.Zero : mv;
@@ -337,7 +341,7 @@ public static partial class KernelMath
 
     /// <summary>As <see cref="RowMax512"/>, with 8-lane vectors (<paramref name="from"/> a multiple of 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> RowMax256(ref float row, Vector256<float> max, int from, int valid)
+    public static Vector256<float> RowMax256(ref float row, Vector256<float> max, int from, int valid, int end)
     {
         int full = valid >> 3;
         int rem = valid & 7;
@@ -358,6 +362,10 @@ public static partial class KernelMath
             Vector256<float> last = Vector256.ConditionalSelect(keep, Vector256.LoadUnsafe(ref row, (nuint)(full << 3)), Vector256.Create(float.NegativeInfinity));
             last.StoreUnsafe(ref row, (nuint)(full << 3));
             m2 = Max256(m2, last);
+        }
+        for (c = (valid + 7) >> 3; c < (end + 7) >> 3; c++)
+        {
+            Vector256.Create(float.NegativeInfinity).StoreUnsafe(ref row, (nuint)(c << 3));
         }
         Vector256<float> mv = BroadcastMax256(Max256(m, m2));
         return mv.ToScalar() == float.NegativeInfinity ? Vector256<float>.Zero : mv;

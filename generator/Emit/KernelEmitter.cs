@@ -610,17 +610,20 @@ internal static class KernelEmitter
             w.Line(string.Join(" ", Enumerable.Range(0, rows).Select(r => $"m{r} =")) + $" {v.Static}.Create(float.NegativeInfinity);");
         }
         w.Close();
-        if (fused)
+        bool interleaved = Interleaved(p);
+        if (interleaved)
         {
             string km = "global::AttentionGen.Runtime.KernelMath";
+            string end = fused ? "validKeys" : Hi(rows - 1);
             w.Line("// --- softmax over the keys each row sees, the rows interleaved: m_r = the row's maximum (0 for a row that sees no key),");
-            w.Line("// then one pass of exp(s − m_r) stored in place and summed; f_r = 1/Σ (0 for a row that sees no key) ---");
+            w.Line($"// keys past the row's last up to {end} set to −∞, then one pass of exp(s − m_r) stored in place and summed; f_r = 1/Σ (0 for a row that sees no key) ---");
             for (int r = 0; r < rows; r++)
             {
-                w.Line($"m{r} = {km}.RowMax{p.Lanes * 32}(ref s{r}, m{r}, from, validKeys);");
+                w.Line(fused ? $"m{r} = {km}.RowMax{p.Lanes * 32}(ref s{r}, m{r}, from, validKeys, validKeys);"
+                    : $"{v.Type} m{r} = {km}.RowMax{p.Lanes * 32}(ref s{r}, {v.Static}.Create(float.NegativeInfinity), 0, {Hi(r)}, {end});");
             }
             w.Line($"{v.Type} e, {string.Join(", ", Enumerable.Range(0, rows).Select(r => $"z{r} = {v.Type}.Zero"))};");
-            w.Open($"for (int c = 0; c < validKeys; c += {lanes})");
+            w.Open($"for (int c = 0; c < {end}; c += {lanes})");
             for (int r = 0; r < rows; r++)
             {
                 w.Line($"e = {km}.ExpNonPositive({v.Static}.LoadUnsafe(ref s{r}, (nuint)c) - m{r});");
@@ -637,7 +640,7 @@ internal static class KernelEmitter
         {
             w.Line("// --- softmax over the keys each row sees: exp(s − max) in place; f_r = 1/Σ (0 for a row that sees no key) ---");
         }
-        for (int r = 0; r < rows && !fused; r++)
+        for (int r = 0; r < rows && !interleaved; r++)
         {
             string row = Lo(r) == "0" ? $"ref s{r}" : $"ref {unsafeAdd}(ref s{r}, {Lo(r)})";
             string count = Lo(r) == "0" ? Hi(r) : $"{Hi(r)} - {Lo(r)}";
@@ -798,6 +801,12 @@ internal static class KernelEmitter
     /// packed keys and no band (a banded row's keys start and end inside a panel).
     /// </summary>
     private static bool FusedMax(KernelPlan p) => !p.InPlaceKeys && !p.Shape.Banded;
+
+    /// <summary>
+    /// True when the softmax of a block runs its rows in one interleaved loop: every row's keys start at 0 (no window),
+    /// so the rows share the vector boundaries.
+    /// </summary>
+    private static bool Interleaved(KernelPlan p) => !p.InPlaceKeys && !p.Shape.HasWindow;
 
     /// <summary>Panels whose every lane is a key (KeyLen / PanelWidth).</summary>
     private static int FullPanels(KernelPlan p) => p.Shape.KeyLen / p.PanelWidth;
