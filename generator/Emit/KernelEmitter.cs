@@ -626,8 +626,9 @@ internal static class KernelEmitter
             w.Open($"for (int c = 0; c < {end}; c += {lanes})");
             for (int r = 0; r < rows; r++)
             {
-                w.Line($"e = {km}.ExpNonPositive({v.Static}.LoadUnsafe(ref s{r}, (nuint)c) - m{r});");
-                w.Line($"{v.Static}.StoreUnsafe(e, ref s{r}, (nuint)c);");
+                string at = r == 0 ? "(nuint)c" : $"(nuint)c + {r} * ScoreStride";   // rows addressed from s0: one register for all rows
+                w.Line($"e = {km}.ExpNonPositive({v.Static}.LoadUnsafe(ref s0, {at}) - m{r});");
+                w.Line($"{v.Static}.StoreUnsafe(e, ref s0, {at});");
                 w.Line($"z{r} += e;");
             }
             w.Close();
@@ -826,6 +827,7 @@ internal static class KernelEmitter
         void Body(string j, bool guarded)
         {
             w.Line($"ref float vj = ref {unsafeAdd}(ref v, {j} * {stride});");
+            if (rows > 1) w.Line($"ref float sj = ref {unsafeAdd}(ref s0, {j});   // p of row r at sj + r·ScoreStride: one register for all rows");
             for (int c = 0; c < st.Count; c++)
             {
                 w.Line($"w{c} = {pv.Static}.LoadUnsafe(ref vj, {Off(st.First + c)});");
@@ -837,7 +839,8 @@ internal static class KernelEmitter
                     string lo = band.Lo(r);
                     w.Open(lo == "0" ? $"if ({j} < {band.Hi(r)})" : $"if ((uint)({j} - {lo}) < (uint)({band.Hi(r)} - {lo}))");
                 }
-                w.Line($"pj = {pv.Static}.Create({unsafeAdd}(ref s{r}, {j}));");
+                w.Line(rows == 1 ? $"pj = {pv.Static}.Create({unsafeAdd}(ref s0, {j}));"
+                    : r == 0 ? $"pj = {pv.Static}.Create(sj);" : $"pj = {pv.Static}.Create({unsafeAdd}(ref sj, {r} * ScoreStride));");
                 for (int c = 0; c < st.Count; c++)
                 {
                     w.Line($"o{r}_{c} = {pv.Fma("pj", "w" + c, $"o{r}_{c}")};");
