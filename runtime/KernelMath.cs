@@ -26,6 +26,7 @@ public static partial class KernelMath
 {
     private const float Lo = -87.33654f;          // below this exp(x) is subnormal: return 0
     private const float Hi = 88.0f;               // keeps 2ⁿ finite
+    private const float Floor = -88.0f;           // ExpNonPositive: round(x·log2e) = −127, 2ⁿ built as +0
     private const float Log2E = 1.44269504088896341f;
     private const float Magic = 12583039f;        // 1.5·2²³ + 127: rounds x·log2e and biases the exponent
     private const float Ln2Hi = 0.693359375f;
@@ -73,10 +74,34 @@ public static partial class KernelMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SoftmaxRow512(ref float row, int valid, int end)
     {
+        float f = SoftmaxRow512(ref row, Vector512.Create(float.NegativeInfinity), 0, valid);
+        for (int c = (valid + 15) >> 4; c < (end + 15) >> 4; c++)
+        {
+            Vector512<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 4));
+        }
+        return f;
+    }
+
+    /// <summary>
+    /// As <see cref="SoftmaxRow512(ref float, int, int)"/> with <c>end = valid</c>, for a row whose scores
+    /// <c>[0, from)</c> were already reduced into the lane-wise maximum <paramref name="max"/> while they were
+    /// stored (the Q·Kᵀ epilogue of an unmasked call): only keys <c>[from, valid)</c> are read for the
+    /// maximum. <paramref name="from"/> is a multiple of 16; lanes of the last vector past
+    /// <paramref name="valid"/> are set to 0 (whatever they held).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SoftmaxRow512(ref float row, Vector512<float> max, int from, int valid)
+    {
         int full = valid >> 4;
         int rem = valid & 15;
-        Vector512<float> m = Vector512.Create(float.NegativeInfinity);
-        for (int c = 0; c < full; c++)
+        Vector512<float> m = max, m2 = Vector512.Create(float.NegativeInfinity);
+        int c = from >> 4;
+        for (; c + 1 < full; c += 2)   // two chains: the max latency, not its throughput, bounds this loop
+        {
+            m = Max512(m, Vector512.LoadUnsafe(ref row, (nuint)(c << 4)));
+            m2 = Max512(m2, Vector512.LoadUnsafe(ref row, (nuint)((c + 1) << 4)));
+        }
+        if (c < full)
         {
             m = Max512(m, Vector512.LoadUnsafe(ref row, (nuint)(c << 4)));
         }
@@ -86,35 +111,124 @@ public static partial class KernelMath
             Vector512<float> keep = Vector512.LessThan(Index512, Vector512.Create((float)rem));
             Vector512<float> last = Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref row, (nuint)(full << 4)), Vector512.Create(float.NegativeInfinity));
             last.StoreUnsafe(ref row, (nuint)(full << 4));
-            m = Max512(m, last);
+            m2 = Max512(m2, last);
             vectors++;
         }
-        float max = MaxAcross(m);
-        if (max == float.NegativeInfinity)
+        Vector512<float> mv = BroadcastMax512(Max512(m, m2));
+        if (mv.ToScalar() == float.NegativeInfinity)
         {
             if (HasNaN(ref row, valid))
             {
                 return float.NaN;   // the native max above may drop a NaN score: the row's output is NaN
             }
-            for (int c = 0; c < (end + 15) >> 4; c++)
+            for (c = 0; c < vectors; c++)
             {
                 Vector512<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 4));
             }
             return 0f;
         }
-        Vector512<float> mv = Vector512.Create(max);
         Vector512<float> sum = Vector512<float>.Zero;
-        for (int c = 0; c < vectors; c++)
+        for (c = 0; c < vectors; c++)
         {
-            Vector512<float> e = Exp(Vector512.LoadUnsafe(ref row, (nuint)(c << 4)) - mv);
+            Vector512<float> e = ExpNonPositive(Vector512.LoadUnsafe(ref row, (nuint)(c << 4)) - mv);
             e.StoreUnsafe(ref row, (nuint)(c << 4));
             sum += e;
         }
-        for (int c = vectors; c < (end + 15) >> 4; c++)
+        return 1f / SumAcross(sum);
+    }
+
+    /// <summary>
+    /// The maximum of a row's scores, in every lane, for a softmax pass that the caller writes (interleaving the
+    /// rows of a block): <paramref name="max"/> holds the lane-wise maximum of keys <c>[0, from)</c>, keys
+    /// <c>[from, valid)</c> are read here, and the lanes past <paramref name="valid"/> up to <paramref name="end"/>
+    /// rounded up to 16 are set to −∞ (so that exp gives 0 there: the keys a causal block computes for its later rows). A row whose every score is −∞ (or NaN dropped by the native max) gets
+    /// 0: exp(s − 0) is then 0 for −∞ and NaN for NaN, and <see cref="Reciprocal"/> of the sum gives 0 or NaN.
+    /// <paramref name="from"/> is a multiple of 16.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> RowMax512(ref float row, Vector512<float> max, int from, int valid, int end)
+    {
+        int full = valid >> 4;
+        int rem = valid & 15;
+        Vector512<float> m = max, m2 = Vector512.Create(float.NegativeInfinity);
+        int c = from >> 4;
+        for (; c + 1 < full; c += 2)
         {
-            Vector512<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 4));
+            m = Max512(m, Vector512.LoadUnsafe(ref row, (nuint)(c << 4)));
+            m2 = Max512(m2, Vector512.LoadUnsafe(ref row, (nuint)((c + 1) << 4)));
         }
-        return 1f / Vector512.Sum(sum);
+        if (c < full)
+        {
+            m = Max512(m, Vector512.LoadUnsafe(ref row, (nuint)(c << 4)));
+        }
+        if (rem != 0)
+        {
+            Vector512<float> keep = Vector512.LessThan(Index512, Vector512.Create((float)rem));
+            Vector512<float> last = Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref row, (nuint)(full << 4)), Vector512.Create(float.NegativeInfinity));
+            last.StoreUnsafe(ref row, (nuint)(full << 4));
+            m2 = Max512(m2, last);
+        }
+        for (c = (valid + 15) >> 4; c < (end + 15) >> 4; c++)
+        {
+            Vector512.Create(float.NegativeInfinity).StoreUnsafe(ref row, (nuint)(c << 4));
+        }
+        Vector512<float> mv = BroadcastMax512(Max512(m, m2));
+        return mv.ToScalar() == float.NegativeInfinity ? Vector512<float>.Zero : mv;
+    }
+
+    /// <summary>1/Σ of a softmax row, 0 when Σ = 0 (a row that sees no key: its output is zeros); NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reciprocal(float sum) => sum == 0f ? 0f : 1f / sum;
+
+    /// <summary>
+    /// exp for softmax arguments <c>x = s − max ≤ 0</c> (or NaN): as <see cref="Exp(Vector512{float})"/> without
+    /// the upper clamp and the final select (same accuracy, ≤ 2 ulp on [−87.3, 0]). Arguments are clamped at −88, where round(x·log2e) = −127 builds
+    /// 2ⁿ as +0, so exp is exactly 0 below −87.68 (−∞ gives 0), a subnormal or FLT_MIN-sized value on
+    /// (−87.68, −87.34), and NaN stays NaN (the native max returns its second operand when one is NaN).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ExpNonPositive(Vector512<float> x)
+    {
+        Vector512<float> xc = Max512(Vector512.Create(Floor), x);
+        Vector512<float> t = Fma512(xc, Vector512.Create(Log2E), Vector512.Create(Magic));
+        Vector512<float> n = t - Vector512.Create(Magic);
+        Vector512<float> r = Fma512(n, Vector512.Create(-Ln2Hi), xc);
+        r = Fma512(n, Vector512.Create(-Ln2Lo), r);
+        Vector512<float> p = Fma512(Vector512.Create(P0), r, Vector512.Create(P1));
+        p = Fma512(p, r, Vector512.Create(P2));
+        p = Fma512(p, r, Vector512.Create(P3));
+        p = Fma512(p, r, Vector512.Create(P4));
+        p = Fma512(p, r, Vector512.Create(P5));
+        Vector512<float> y = Fma512(p, r * r, r) + Vector512<float>.One;
+        return y * Vector512.ShiftLeft(t.AsInt32(), 23).AsSingle();
+    }
+
+    /// <summary>Lane-wise native maximum (a NaN lane may or may not win: callers handle NaN through exp).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MaxLanes(Vector512<float> a, Vector512<float> b) => Max512(a, b);
+
+    /// <summary>The largest lane of <paramref name="v"/> in every lane (a butterfly of four shuffles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> BroadcastMax512(Vector512<float> v)
+    {
+        v = Max512(v, Vector512.Shuffle(v, Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+        v = Max512(v, Vector512.Shuffle(v, Vector512.Create(4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11)));
+        v = Max512(v, Vector512.Shuffle(v, Vector512.Create(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13)));
+        return Max512(v, Vector512.Shuffle(v, Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)));
+    }
+
+    /// <summary>Sum of the lanes, in a short tree (halves, then pairs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SumAcross(Vector512<float> v) => SumAcross(v.GetLower() + v.GetUpper());
+
+    /// <summary>Sum of the lanes, in a short tree (halves, then pairs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SumAcross(Vector256<float> v)
+    {
+        Vector128<float> h = v.GetLower() + v.GetUpper();
+        h += Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1));
+        h += Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2));
+        return h.ToScalar();
     }
 
     private static readonly Vector512<float> Index512 =
@@ -164,14 +278,32 @@ public static partial class KernelMath
         return false;
     }
 
-    /// <summary>As <see cref="SoftmaxRow512"/>, with 8-lane vectors (<paramref name="end"/> rounded up to 8 must lie inside the row).</summary>
+    /// <summary>As <see cref="SoftmaxRow512(ref float, int, int)"/>, with 8-lane vectors (<paramref name="end"/> rounded up to 8 must lie inside the row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SoftmaxRow256(ref float row, int valid, int end)
     {
+        float f = SoftmaxRow256(ref row, Vector256.Create(float.NegativeInfinity), 0, valid);
+        for (int c = (valid + 7) >> 3; c < (end + 7) >> 3; c++)
+        {
+            Vector256<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 3));
+        }
+        return f;
+    }
+
+    /// <summary>As <see cref="SoftmaxRow512(ref float, Vector512{float}, int, int)"/>, with 8-lane vectors (<paramref name="from"/> a multiple of 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SoftmaxRow256(ref float row, Vector256<float> max, int from, int valid)
+    {
         int full = valid >> 3;
         int rem = valid & 7;
-        Vector256<float> m = Vector256.Create(float.NegativeInfinity);
-        for (int c = 0; c < full; c++)
+        Vector256<float> m = max, m2 = Vector256.Create(float.NegativeInfinity);
+        int c = from >> 3;
+        for (; c + 1 < full; c += 2)
+        {
+            m = Max256(m, Vector256.LoadUnsafe(ref row, (nuint)(c << 3)));
+            m2 = Max256(m2, Vector256.LoadUnsafe(ref row, (nuint)((c + 1) << 3)));
+        }
+        if (c < full)
         {
             m = Max256(m, Vector256.LoadUnsafe(ref row, (nuint)(c << 3)));
         }
@@ -181,42 +313,100 @@ public static partial class KernelMath
             Vector256<float> keep = Vector256.LessThan(Index256, Vector256.Create((float)rem));
             Vector256<float> last = Vector256.ConditionalSelect(keep, Vector256.LoadUnsafe(ref row, (nuint)(full << 3)), Vector256.Create(float.NegativeInfinity));
             last.StoreUnsafe(ref row, (nuint)(full << 3));
-            m = Max256(m, last);
+            m2 = Max256(m2, last);
             vectors++;
         }
-        float max = MaxAcross(m);
-        if (max == float.NegativeInfinity)
+        Vector256<float> mv = BroadcastMax256(Max256(m, m2));
+        if (mv.ToScalar() == float.NegativeInfinity)
         {
             if (HasNaN(ref row, valid))
             {
                 return float.NaN;   // the native max above may drop a NaN score: the row's output is NaN
             }
-            for (int c = 0; c < (end + 7) >> 3; c++)
+            for (c = 0; c < vectors; c++)
             {
                 Vector256<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 3));
             }
             return 0f;
         }
-        Vector256<float> mv = Vector256.Create(max);
         Vector256<float> sum = Vector256<float>.Zero;
-        for (int c = 0; c < vectors; c++)
+        for (c = 0; c < vectors; c++)
         {
-            Vector256<float> e = Exp(Vector256.LoadUnsafe(ref row, (nuint)(c << 3)) - mv);
+            Vector256<float> e = ExpNonPositive(Vector256.LoadUnsafe(ref row, (nuint)(c << 3)) - mv);
             e.StoreUnsafe(ref row, (nuint)(c << 3));
             sum += e;
         }
-        for (int c = vectors; c < (end + 7) >> 3; c++)
+        return 1f / SumAcross(sum);
+    }
+
+    /// <summary>As <see cref="RowMax512"/>, with 8-lane vectors (<paramref name="from"/> a multiple of 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> RowMax256(ref float row, Vector256<float> max, int from, int valid, int end)
+    {
+        int full = valid >> 3;
+        int rem = valid & 7;
+        Vector256<float> m = max, m2 = Vector256.Create(float.NegativeInfinity);
+        int c = from >> 3;
+        for (; c + 1 < full; c += 2)
         {
-            Vector256<float>.Zero.StoreUnsafe(ref row, (nuint)(c << 3));
+            m = Max256(m, Vector256.LoadUnsafe(ref row, (nuint)(c << 3)));
+            m2 = Max256(m2, Vector256.LoadUnsafe(ref row, (nuint)((c + 1) << 3)));
         }
-        return 1f / Vector256.Sum(sum);
+        if (c < full)
+        {
+            m = Max256(m, Vector256.LoadUnsafe(ref row, (nuint)(c << 3)));
+        }
+        if (rem != 0)
+        {
+            Vector256<float> keep = Vector256.LessThan(Index256, Vector256.Create((float)rem));
+            Vector256<float> last = Vector256.ConditionalSelect(keep, Vector256.LoadUnsafe(ref row, (nuint)(full << 3)), Vector256.Create(float.NegativeInfinity));
+            last.StoreUnsafe(ref row, (nuint)(full << 3));
+            m2 = Max256(m2, last);
+        }
+        for (c = (valid + 7) >> 3; c < (end + 7) >> 3; c++)
+        {
+            Vector256.Create(float.NegativeInfinity).StoreUnsafe(ref row, (nuint)(c << 3));
+        }
+        Vector256<float> mv = BroadcastMax256(Max256(m, m2));
+        return mv.ToScalar() == float.NegativeInfinity ? Vector256<float>.Zero : mv;
+    }
+
+    /// <summary>As <see cref="ExpNonPositive(Vector512{float})"/>, with 8-lane vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ExpNonPositive(Vector256<float> x)
+    {
+        Vector256<float> xc = Max256(Vector256.Create(Floor), x);
+        Vector256<float> t = Fma256(xc, Vector256.Create(Log2E), Vector256.Create(Magic));
+        Vector256<float> n = t - Vector256.Create(Magic);
+        Vector256<float> r = Fma256(n, Vector256.Create(-Ln2Hi), xc);
+        r = Fma256(n, Vector256.Create(-Ln2Lo), r);
+        Vector256<float> p = Fma256(Vector256.Create(P0), r, Vector256.Create(P1));
+        p = Fma256(p, r, Vector256.Create(P2));
+        p = Fma256(p, r, Vector256.Create(P3));
+        p = Fma256(p, r, Vector256.Create(P4));
+        p = Fma256(p, r, Vector256.Create(P5));
+        Vector256<float> y = Fma256(p, r * r, r) + Vector256<float>.One;
+        return y * Vector256.ShiftLeft(t.AsInt32(), 23).AsSingle();
+    }
+
+    /// <summary>Lane-wise native maximum (a NaN lane may or may not win: callers handle NaN through exp).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MaxLanes(Vector256<float> a, Vector256<float> b) => Max256(a, b);
+
+    /// <summary>The largest lane of <paramref name="v"/> in every lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> BroadcastMax256(Vector256<float> v)
+    {
+        v = Max256(v, Vector256.Shuffle(v, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
+        v = Max256(v, Vector256.Shuffle(v, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
+        return Max256(v, Vector256.Shuffle(v, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
     }
 
     private static readonly Vector256<float> Index256 = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
 
     // ---------------------------------------------------------------- scalar
 
-    /// <summary>Scalar softmax pass with the same contract as <see cref="SoftmaxRow512"/>; uses <see cref="MathF.Exp"/>.</summary>
+    /// <summary>Scalar softmax pass with the same contract as <see cref="SoftmaxRow512(ref float, int, int)"/>; uses <see cref="MathF.Exp"/>.</summary>
     public static float SoftmaxRowScalar(ref float row, int valid, int end)
     {
         float max = float.NegativeInfinity;

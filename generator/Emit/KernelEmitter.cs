@@ -601,14 +601,54 @@ internal static class KernelEmitter
 
         // ---- mask, softmax
         w.Line();
-        w.Open("if (mask.Kind != global::AttentionGen.Runtime.MaskKind.None)   // −∞ for masked keys, whatever q·k was; + the additive mask");
+        bool fused = FusedMax(p);
+        if (fused)
+        {
+            w.Line($"int from = {FullPanels(p) * p.PanelWidth};   // keys [0, from) are in the maxima m_r of the Q·Kᵀ epilogue");
+        }
+        w.Open("if (" + (fused ? "TKeys.Padded || " : "") + "mask.Kind != global::AttentionGen.Runtime.MaskKind.None)   // −∞ for masked keys, whatever q·k was; + the additive mask");
         for (int r = 0; r < rows; r++)
         {
             w.Line($"global::AttentionGen.Runtime.KernelMasking.Apply(ref s{r}, {Lo(r)}, {Hi(r)}, in mask, i0 + {r}, KeyLen);");
         }
+        if (fused)
+        {
+            w.Line("from = 0;   // masked or padded: the softmax finds each row's maximum itself");
+            w.Line(string.Join(" ", Enumerable.Range(0, rows).Select(r => $"m{r} =")) + $" {v.Static}.Create(float.NegativeInfinity);");
+        }
         w.Close();
-        w.Line("// --- softmax over the keys each row sees: exp(s − max) in place; f_r = 1/Σ (0 for a row that sees no key) ---");
-        for (int r = 0; r < rows; r++)
+        bool interleaved = Interleaved(p);
+        if (interleaved)
+        {
+            string km = "global::AttentionGen.Runtime.KernelMath";
+            string end = fused ? "validKeys" : Hi(rows - 1);
+            w.Line("// --- softmax over the keys each row sees, the rows interleaved: m_r = the row's maximum (0 for a row that sees no key),");
+            w.Line($"// keys past the row's last up to {end} set to −∞, then one pass of exp(s − m_r) stored in place and summed; f_r = 1/Σ (0 for a row that sees no key) ---");
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line(fused ? $"m{r} = {km}.RowMax{p.Lanes * 32}(ref s{r}, m{r}, from, validKeys, validKeys);"
+                    : $"{v.Type} m{r} = {km}.RowMax{p.Lanes * 32}(ref s{r}, {v.Static}.Create(float.NegativeInfinity), 0, {Hi(r)}, {end});");
+            }
+            w.Line($"{v.Type} e, {string.Join(", ", Enumerable.Range(0, rows).Select(r => $"z{r} = {v.Type}.Zero"))};");
+            w.Open($"for (int c = 0; c < {end}; c += {lanes})");
+            for (int r = 0; r < rows; r++)
+            {
+                string at = r == 0 ? "(nuint)c" : $"(nuint)c + {r} * ScoreStride";   // rows addressed from s0: one register for all rows
+                w.Line($"e = {km}.ExpNonPositive({v.Static}.LoadUnsafe(ref s0, {at}) - m{r});");
+                w.Line($"{v.Static}.StoreUnsafe(e, ref s0, {at});");
+                w.Line($"z{r} += e;");
+            }
+            w.Close();
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"float f{r} = {km}.Reciprocal({km}.SumAcross(z{r}));");
+            }
+        }
+        else
+        {
+            w.Line("// --- softmax over the keys each row sees: exp(s − max) in place; f_r = 1/Σ (0 for a row that sees no key) ---");
+        }
+        for (int r = 0; r < rows && !interleaved; r++)
         {
             string row = Lo(r) == "0" ? $"ref s{r}" : $"ref {unsafeAdd}(ref s{r}, {Lo(r)})";
             string count = Lo(r) == "0" ? Hi(r) : $"{Hi(r)} - {Lo(r)}";
@@ -688,6 +728,17 @@ internal static class KernelEmitter
         w.Line($"// --- Q·Kᵀ: {rows} rows × {p.PanelWidth} keys per panel, {rows * nc} accumulators{(s.Scale == 1f ? "" : ", scaled by Scale")}{(s.Softcap > 0 ? ", softcapped" : "")} ---");
         string acc(int r, int c) => $"a{r}_{c}";
         w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, nc).Select(c => "k" + c))}, b;");
+        bool fused = FusedMax(p);
+        int fullPanels = FullPanels(p);
+        if (fused)
+        {
+            w.Line($"// Each row's maximum, lane by lane, over the scores of the first {fullPanels} panel(s) (the whole panels: lanes past KeyLen hold garbage),");
+            w.Line("// for an unpadded call without a mask: its softmax then needs no pass of its own to find the maximum.");
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"{v.Type} m{r} = {v.Static}.Create(float.NegativeInfinity);");
+            }
+        }
         w.Open("for (int p = p0; p < p1; p++)");
         w.Line($"ref float kp = ref {unsafeAdd}(ref kt, p * (PanelWidth * HeadDim));");
         for (int r = 0; r < rows; r++)
@@ -731,11 +782,42 @@ internal static class KernelEmitter
             {
                 string value = scaled ? $"{acc(r, c)} * b" : acc(r, c);
                 if (s.Softcap > 0) value = $"global::AttentionGen.Runtime.KernelSoftcap.Apply({value}, Softcap)";
+                if (fused && value != acc(r, c))
+                {
+                    w.Line($"{acc(r, c)} = {value};");
+                    value = acc(r, c);
+                }
                 w.Line($"{v.Static}.StoreUnsafe({value}, ref s{r}, (nuint)(p * PanelWidth + {c * lanes}));");
             }
         }
+        if (fused && fullPanels > 0)
+        {
+            w.Open(fullPanels == p.Panels ? "if (!TKeys.Padded)" : $"if (!TKeys.Padded && p < {fullPanels})   // the last panel's lanes past KeyLen hold garbage: the softmax reads those keys itself");
+            for (int r = 0; r < rows; r++)
+            {
+                string max = string.Join("", Enumerable.Range(1, nc - 1).Select(_ => "global::AttentionGen.Runtime.KernelMath.MaxLanes("));
+                max = $"{max}{acc(r, 0)}" + string.Concat(Enumerable.Range(1, nc - 1).Select(c => $", {acc(r, c)})"));
+                w.Line($"m{r} = global::AttentionGen.Runtime.KernelMath.MaxLanes(m{r}, {max});");
+            }
+            w.Close();
+        }
         w.Close();
     }
+
+    /// <summary>
+    /// True when the row blocks reduce each row's maximum in the Q·Kᵀ epilogue (used by unpadded calls without a mask):
+    /// packed keys and no band (a banded row's keys start and end inside a panel).
+    /// </summary>
+    private static bool FusedMax(KernelPlan p) => !p.InPlaceKeys && !p.Shape.Banded;
+
+    /// <summary>
+    /// True when the softmax of a block runs its rows in one interleaved loop: every row's keys start at 0 (no window),
+    /// so the rows share the vector boundaries.
+    /// </summary>
+    private static bool Interleaved(KernelPlan p) => !p.InPlaceKeys && !p.Shape.HasWindow;
+
+    /// <summary>Panels whose every lane is a key (KeyLen / PanelWidth).</summary>
+    private static int FullPanels(KernelPlan p) => p.Shape.KeyLen / p.PanelWidth;
 
     /// <summary>How a P·V strip walks the keys: [Start, End) for every row, then (when Guarded) the rest of the band row by row.</summary>
     private sealed record StripBand(string Start, string End, bool Guarded, System.Func<int, string> Lo, System.Func<int, string> Hi);
@@ -752,6 +834,7 @@ internal static class KernelEmitter
         void Body(string j, bool guarded)
         {
             w.Line($"ref float vj = ref {unsafeAdd}(ref v, {j} * {stride});");
+            if (rows > 1) w.Line($"ref float sj = ref {unsafeAdd}(ref s0, {j});   // p of row r at sj + r·ScoreStride: one register for all rows");
             for (int c = 0; c < st.Count; c++)
             {
                 w.Line($"w{c} = {pv.Static}.LoadUnsafe(ref vj, {Off(st.First + c)});");
@@ -763,7 +846,8 @@ internal static class KernelEmitter
                     string lo = band.Lo(r);
                     w.Open(lo == "0" ? $"if ({j} < {band.Hi(r)})" : $"if ((uint)({j} - {lo}) < (uint)({band.Hi(r)} - {lo}))");
                 }
-                w.Line($"pj = {pv.Static}.Create({unsafeAdd}(ref s{r}, {j}));");
+                w.Line(rows == 1 ? $"pj = {pv.Static}.Create({unsafeAdd}(ref s0, {j}));"
+                    : r == 0 ? $"pj = {pv.Static}.Create(sj);" : $"pj = {pv.Static}.Create({unsafeAdd}(ref sj, {r} * ScoreStride));");
                 for (int c = 0; c < st.Count; c++)
                 {
                     w.Line($"o{r}_{c} = {pv.Fma("pj", "w" + c, $"o{r}_{c}")};");

@@ -114,6 +114,86 @@ public sealed class EdgeValueKernelMathTests
         return MathF.BitIncrement(f) - f;
     }
 
+    // ------------------------------------------------------------------ exp of the softmax passes (arguments ≤ 0)
+
+    private static float[] ExpNonPositive(string width, float[] x)
+    {
+        float[] y = new float[x.Length];
+        int lanes = width == "Vector512" ? 16 : 8;
+        for (int i = 0; i < x.Length; i += lanes)
+        {
+            if (lanes == 16) KernelMath.ExpNonPositive(Vector512.Create(x.AsSpan(i, 16))).CopyTo(y.AsSpan(i, 16));
+            else KernelMath.ExpNonPositive(Vector256.Create(x.AsSpan(i, 8))).CopyTo(y.AsSpan(i, 8));
+        }
+        return y;
+    }
+
+    [Theory, MemberData(nameof(Widths))]
+    public void ExpNonPositiveEdgeValues(string width)
+    {
+        float[] x =
+        {
+            0f, -0f, -1e-30f, -float.Epsilon, float.NegativeInfinity, float.MinValue, -1e30f, -100f,
+            -88f, -87.7f, float.NaN, -float.NaN, -1f, -10f, -87.3f, -0.5f,
+        };
+        float[] y = ExpNonPositive(width, x);
+        for (int i = 0; i < 4; i++) Assert.True(y[i] == 1f, $"{width} ExpNonPositive({x[i]:R}) must be 1, got {y[i]:R}");
+        for (int i = 4; i < 10; i++) Assert.True(y[i] == 0f && !float.IsNegative(y[i]), $"{width} ExpNonPositive({x[i]:R}) must be +0, got {y[i]:R}");
+        Assert.True(float.IsNaN(y[10]) && float.IsNaN(y[11]), $"{width} ExpNonPositive(NaN) must be NaN, got {y[10]}, {y[11]}");
+        for (int i = 12; i < 16; i++)
+        {
+            double exact = Math.Exp(x[i]);
+            Assert.True(Math.Abs(y[i] - exact) <= 2 * Ulp((float)exact), $"{width} ExpNonPositive({x[i]:R}) = {y[i]:R}, exact {exact:R}");
+        }
+    }
+
+    [Theory, MemberData(nameof(Widths))]
+    public void ExpNonPositiveIsWithinTwoUlpOnTheSoftmaxRange(string width)
+    {
+        // The same accuracy as Exp on the softmax range (only the clamps and the final select differ).
+        const int Grid = 1 << 18;
+        float[] x = new float[Grid];
+        for (int i = 0; i < Grid; i++) x[i] = (float)(-87.3 * i / (Grid - 1));
+        float[] y = ExpNonPositive(width, x);
+        double worst = 0;
+        float worstX = 0;
+        for (int i = 0; i < Grid; i++)
+        {
+            double exact = Math.Exp(x[i]);
+            double ulps = Math.Abs(y[i] - exact) / Ulp((float)exact);
+            if (ulps > worst) { worst = ulps; worstX = x[i]; }
+        }
+        _output.WriteLine($"{width} ExpNonPositive on [-87.3, 0]: max error {worst:F3} ulp at x = {worstX:R}");
+        Assert.True(worst <= 2.0, $"{width} ExpNonPositive: max error {worst:F3} ulp at x = {worstX:R}");
+    }
+
+    [Theory, MemberData(nameof(Widths))]
+    public void RowMaxMergesTheEpilogueMaximumAndMasksPastTheRow(string width)
+    {
+        int lanes = width == "Vector512" ? 16 : 8;
+        foreach (int valid in new[] { 0, 1, lanes - 1, lanes, lanes + 3, 3 * lanes })
+        {
+            foreach (int extra in new[] { 0, 5, lanes + 2 })
+            {
+                int end = valid + extra;
+                float[] row = Enumerable.Range(0, 5 * lanes).Select(j => 0.25f * (j % 7) - 1f).ToArray();
+                int from = Math.Min(lanes, valid / lanes * lanes);
+                float before = from > 0 ? 7f : float.NegativeInfinity;   // the epilogue's maximum over [0, from), a lane-wise vector
+                float expected = Math.Max(before, row.Skip(from).Take(valid - from).DefaultIfEmpty(float.NegativeInfinity).Max());
+                float got = width == "Vector512"
+                    ? KernelMath.RowMax512(ref row[0], Vector512.Create(float.NegativeInfinity).WithElement(3, before), from, valid, end).ToScalar()
+                    : KernelMath.RowMax256(ref row[0], Vector256.Create(float.NegativeInfinity).WithElement(3, before), from, valid, end).ToScalar();
+                Assert.Equal(expected == float.NegativeInfinity ? 0f : expected, got);
+                int masked = (end + lanes - 1) / lanes * lanes;
+                for (int j = valid; j < masked; j++) Assert.True(row[j] == float.NegativeInfinity, $"{width} RowMax valid {valid} end {end}: lane {j} = {row[j]}, must be −∞");
+                Assert.True(masked >= row.Length || row[masked] != float.NegativeInfinity, $"{width} RowMax valid {valid} end {end}: lane {masked} past the end was written");
+            }
+        }
+        Assert.Equal(0f, KernelMath.Reciprocal(0f));
+        Assert.Equal(0.5f, KernelMath.Reciprocal(2f));
+        Assert.True(float.IsNaN(KernelMath.Reciprocal(float.NaN)));
+    }
+
     // ------------------------------------------------------------------ softmax row passes
 
     public static TheoryData<string> Passes() => new() { "512", "256", "scalar" };
