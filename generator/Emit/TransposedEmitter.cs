@@ -157,7 +157,7 @@ internal static class TransposedEmitter
         w.Line($"m = {V}.ConditionalSelect({V}.Equals(m, {V}.Create(float.NegativeInfinity)), {V}<float>.Zero, m);");
         w.Line($"{T} sum = {V}<float>.Zero;");
         w.Open($"for (int j = {lo}; j < {hi}; j++)");
-        w.Line($"e = global::AttentionGen.Runtime.KernelMath.Exp({V}.LoadUnsafe(ref s, (nuint)(j * {L})) - m);");
+        w.Line($"e = global::AttentionGen.Runtime.KernelMath.ExpNonPositive({V}.LoadUnsafe(ref s, (nuint)(j * {L})) - m);   // s − m ≤ 0");
         w.Line($"{V}.StoreUnsafe(e, ref s, (nuint)(j * {L}));");
         w.Line("sum += e;");
         w.Close();
