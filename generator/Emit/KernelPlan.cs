@@ -16,7 +16,7 @@ internal sealed class KernelPlan
     // Tile sizes per vector width (measured on Zen 5, see bench/RESULTS.md): rows per block, the most key
     // vectors per Q·Kᵀ panel, and the most value vectors per P·V strip.
     internal static int Rows512 = 8, KeyVectors512 = 2, ValueVectors512 = 2;
-    internal static int Rows256 = 4, KeyVectors256 = 2, ValueVectors256 = 2;
+    internal static int Rows256 = 6, KeyVectors256 = 2, ValueVectors256 = 2;
 
     /// <param name="shape">The validated shape.</param>
     /// <param name="lanes">Floats per vector of the path (16 or 8).</param>
