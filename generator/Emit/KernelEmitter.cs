@@ -573,7 +573,7 @@ internal static class KernelEmitter
         // The keys each row sees: [lo_r, hi_r), non-decreasing in r; the block computes the panels of [lo_0, hi_last).
         string Lo(int r) => s.Banded && s.HasWindow ? $"lo{r}" : "0";
         string Hi(int r) => s.Banded ? $"hi{r}" : "validKeys";
-        string At(string r, int n) => r == "0" ? $"a{Plus(n)}" : $"a + {r}{Plus(n)}";
+        string At(string r, int n) => int.TryParse(r, out int k) ? $"a{Plus(k + n)}" : $"a + {r}{Plus(n)}";
         string HiExpr(string r) => $"{math}.Max(0, {math}.Min(validKeys, {(s.Causal ? At(r, 1) : At(r, s.Window + 1))}))";
         string LoExpr(string r, string hi) => $"{math}.Min({math}.Max(0, {At(r, -s.Window)}), {hi})";
         void Anchor()
@@ -689,7 +689,7 @@ internal static class KernelEmitter
         bool interleaved = Interleaved(p);
         Hot($"Softmax{rows}<TKeys>(ref float s, int i0, int validKeys{(fused ? ", int from" : "")})",
             $"Softmax of rows i0..i0+{rows - 1} in place; f_r = 1/Σ (0 for a row that sees no key) to s + Factors + r.");
-        Refs("s", "s", "ScoreStride");
+        if (interleaved) w.Line("ref float s0 = ref s;");
         BandRows();
         if (interleaved)
         {
@@ -708,7 +708,7 @@ internal static class KernelEmitter
                 : $"{v.Static}.Create(float.NegativeInfinity)";
             string rowRef = rows > 1 ? $"ref {unsafeAdd}(ref s, r * ScoreStride)" : "ref s";
             w.Line(fused ? $"{v.Static}.StoreUnsafe({km}.RowMax{lanes * 32}({rowRef}, {start}, from, validKeys, validKeys), ref s, {mOff});"
-                : $"{v.Static}.StoreUnsafe({km}.RowMax{lanes * 32}({rowRef}, {start}, 0, hi, {end}), ref s, {mOff});");
+                : $"{v.Static}.StoreUnsafe({km}.RowMax{lanes * 32}({rowRef}, {start}, 0, {(s.Banded ? "hi" : "validKeys")}, {end}), ref s, {mOff});");
             if (rows > 1) w.Close();
             // The exp pass interleaves up to ExpRows rows (independent chains for the FMA pipes); taller blocks loop over groups
             // of rows, so that the JIT compiles ExpRows inlined copies of exp rather than one per row.
