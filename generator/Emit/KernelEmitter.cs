@@ -119,7 +119,7 @@ internal static class KernelEmitter
             w.Line($"/// <item>{p.VectorName} path: Q·Kᵀ in blocks of {p.RowsPerBlock} query rows × {p.PanelWidth} keys ({p.RowsPerBlock * p.ScoreVectorsPerPanel} accumulators); each key/value head's keys are packed transposed into {p.Panels} panel(s) so keys are the vector lanes; the head dimension is reduced {(p.DimUnroll == s.HeadDim ? "fully unrolled" : $"in unrolled chunks of {p.DimUnroll}")}. "
                 + $"Softmax over each materialised score row ({p.PaddedKeys} floats). "
                 + $"P·V: {p.RowsPerBlock} rows × {s.HeadDim} columns in {p.Strips.Count} strip(s) of ≤ {p.MaxStripVectors} {p.ValueVectorName} accumulators per row; values {(p.PackValues ? $"packed per key/value head into contiguous rows of {p.PaddedHeadDim}" : "read in place")}."
-                + (p.TailRows > 0 ? $" The last {p.TailRows} row(s) are computed one row at a time (a single-row block keeps the file small)." : "")
+                + (p.TailRows > 0 ? $" The last block also covers the last {p.TailRows} row(s): its rows past SeqLen repeat the last query row and are not stored." : "")
                 + (p.Compact ? " Compact plan (unrolled chunks of 4, strips in loops): full unrolling would cross the JIT's budget for one method." : "") + "</item>");
             if (TransposedEmitter.Applies(p))
             {
@@ -510,35 +510,16 @@ internal static class KernelEmitter
         w.Line($"ref float qh = ref {unsafeAdd}(ref q, h * HeadDim);");
         w.Line($"ref float oh = ref {unsafeAdd}(ref o, h * HeadDim);");
         w.Line($"ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.IsNullRef(ref w) ? ref w : ref {unsafeAdd}(ref w, (nint)h * (SeqLen * KeyLen));");
-        if (p.FullBlocks > 0)
-        {
-            w.Open($"for (int b = firstBlock; b < {p.FullBlocks}; b += blockStep)");
-            w.Line($"if (validKeys == KeyLen) Rows{R}<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
-            w.Line($"else Rows{R}<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
-            w.Close();
-        }
-        if (p.TailRows > 0)
-        {
-            w.Open($"if (({p.FullBlocks} - firstBlock) % blockStep == 0)   // the last {p.TailRows} row(s), one at a time");
-            w.Open($"for (int i = {p.FullBlocks * R}; i < SeqLen; i++)");
-            w.Line($"if (validKeys == KeyLen) Rows1<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, i, validKeys, in mask, exactValues);");
-            w.Line($"else Rows1<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, i, validKeys, in mask, exactValues);");
-            w.Close();
-            w.Close();
-        }
+        int blocks = p.FullBlocks + (p.TailRows > 0 ? 1 : 0);
+        w.Open($"for (int b = firstBlock; b < {blocks}; b += blockStep){(p.TailRows > 0 ? $"   // the last block covers the last {p.TailRows} row(s); its other rows are not stored" : "")}");
+        w.Line($"if (validKeys == KeyLen) Rows{R}<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
+        w.Line($"else Rows{R}<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
+        w.Close();
         w.Close();
         w.Close();
 
-        if (p.FullBlocks > 0)
-        {
-            w.Line();
-            WriteRowsBlock(w, p, v, R);
-        }
-        if (p.TailRows > 0)
-        {
-            w.Line();
-            WriteRowsBlock(w, p, v, 1);
-        }
+        w.Line();
+        WriteRowsBlock(w, p, v, R);
         if (lanes) TransposedEmitter.WriteMethods(w, p, p.Lanes, v.Fma);
         w.Close();
     }
@@ -619,12 +600,14 @@ internal static class KernelEmitter
         w.Open($"private static void Rows{rows}<TKeys>(ref float q, ref float kt, ref float v, ref float o, ref float w, ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask, bool exactValues) {keys}");
         w.ResetStatements();
         w.Line("if (!TKeys.Padded) validKeys = KeyLen;");
+        bool tail = p.TailRows > 0;
+        if (tail) w.Line($"int n = {math}.Min({rows}, SeqLen - i0);   // rows of the block inside the sequence (the last block covers the {p.TailRows} tail row(s))");
         Anchor();
         w.Line($"Scores{rows}<TKeys>(ref q, ref kt, ref s, i0, validKeys);");
         void EachRow(string header, Action<string> body)
         {
             w.Open(header);
-            if (rows > 1) w.Open($"for (int r = 0; r < {rows}; r++)");
+            if (rows > 1) w.Open($"for (int r = 0; r < {(tail ? "n" : CodeWriter.Int(rows))}; r++)");
             string r = rows > 1 ? "r" : "0";
             if (s.Banded)
             {
@@ -654,13 +637,21 @@ internal static class KernelEmitter
             r => w.Line($"global::AttentionGen.Runtime.KernelMasking.ExactRow({ScoreRow(r)}, {RowLo}, {RowHi}, {Factor(r)}, ref v, {p.ValueStride}, HeadDim, ref {unsafeAdd}(ref o, (i0 + {r}) * Dim), in mask, i0 + {r}, KeyLen);"));
         w.Line("return;");
         w.Close();
-        w.Line($"Values{rows}<TKeys>(ref v, ref o, ref s, i0, validKeys);");
+        w.Line($"Values{rows}<TKeys>(ref v, ref o, ref s, i0, validKeys{(tail ? ", n" : "")});");
         End();
 
         // ---- Q·Kᵀ
         Hot($"Scores{rows}<TKeys>(ref float q, ref float kt, ref float s, int i0, int validKeys)",
             $"Q·Kᵀ of rows i0..i0+{rows - 1}: scores{(s.Scale == 1f ? "" : " × Scale")} into the score rows{(fused && fullPanels > 0 ? "; each row's lane-wise maximum to s + Maxima" : "")}.");
-        Refs("q", $"{unsafeAdd}(ref q, i0 * Dim)", "Dim");
+        if (tail)
+        {
+            w.Line($"ref float q0 = ref {unsafeAdd}(ref q, i0 * Dim);");
+            for (int r = 1; r < rows; r++) w.Line($"ref float q{r} = ref {unsafeAdd}(ref q{r - 1}, i0 + {r} < SeqLen ? Dim : 0);   {(r == 1 ? "// rows past SeqLen repeat the last row" : "")}".TrimEnd());
+        }
+        else
+        {
+            Refs("q", $"{unsafeAdd}(ref q, i0 * Dim)", "Dim");
+        }
         Refs("s", "s", "ScoreStride");
         BandRows();
         if (p.InPlaceKeys)
@@ -765,9 +756,17 @@ internal static class KernelEmitter
         // ---- P·V
         int vl = p.ValueLanes;
         var pv = new VectorSyntax(vl, v.Facts);
-        Hot($"Values{rows}<TKeys>(ref float v, ref float o, ref float s, int i0, int validKeys)",
-            $"P·V of rows i0..i0+{rows - 1} (the probabilities in the score rows), × f_r into the output rows.");
-        Refs("o", $"{unsafeAdd}(ref o, i0 * Dim)", "Dim");
+        Hot($"Values{rows}<TKeys>(ref float v, ref float o, ref float s, int i0, int validKeys{(tail ? ", int n" : "")})",
+            $"P·V of rows i0..i0+{rows - 1} (the probabilities in the score rows), × f_r into the output rows{(tail ? " (the first n: the others are past SeqLen)" : "")}.");
+        if (tail)
+        {
+            w.Line($"ref float o0 = ref {unsafeAdd}(ref o, i0 * Dim);");
+            for (int r = 1; r < rows; r++) w.Line($"ref float o{r} = ref {unsafeAdd}(ref o{r - 1}, i0 + {r} < SeqLen ? Dim : 0);   {(r == 1 ? "// rows past SeqLen (not stored) stay inside the output" : "")}".TrimEnd());
+        }
+        else
+        {
+            Refs("o", $"{unsafeAdd}(ref o, i0 * Dim)", "Dim");
+        }
         w.Line("ref float s0 = ref s;");
         for (int r = 0; r < rows; r++) w.Line($"float f{r} = {unsafeAdd}(ref s, Factors + {r});");
         BandRows();
@@ -804,12 +803,12 @@ internal static class KernelEmitter
         {
             int cols = p.MaxStripVectors * vl;
             w.Open($"for (int c = 0; c < {loopable.Count * cols}; c += {cols})");
-            WriteStrip(w, p, pv, rows, band, stride, new Strip(0, p.MaxStripVectors), "c + ", lastVectorPartial: false);
+            WriteStrip(w, p, pv, rows, band, stride, new Strip(0, p.MaxStripVectors), "c + ", lastVectorPartial: false, tail);
             w.Close();
         }
         foreach (Strip st in straight)
         {
-            WriteStrip(w, p, pv, rows, band, stride, st, "", partialLast && st.First + st.Count - 1 == lastVector);
+            WriteStrip(w, p, pv, rows, band, stride, st, "", partialLast && st.First + st.Count - 1 == lastVector, tail);
         }
         End();
         return most;
@@ -928,7 +927,7 @@ internal static class KernelEmitter
     /// <summary>How a P·V strip walks the keys: [Start, End) for every row, then (when Guarded) the rest of the band row by row.</summary>
     private sealed record StripBand(string Start, string End, bool Guarded, System.Func<int, string> Lo, System.Func<int, string> Hi);
 
-    private static void WriteStrip(CodeWriter w, KernelPlan p, VectorSyntax pv, int rows, StripBand band, string stride, Strip st, string baseExpr, bool lastVectorPartial)
+    private static void WriteStrip(CodeWriter w, KernelPlan p, VectorSyntax pv, int rows, StripBand band, string stride, Strip st, string baseExpr, bool lastVectorPartial, bool storeFirstN)
     {
         int vl = p.ValueLanes;
         string unsafeAdd = "global::System.Runtime.CompilerServices.Unsafe.Add";
@@ -977,6 +976,7 @@ internal static class KernelEmitter
         }
         for (int r = 0; r < rows; r++)
         {
+            if (storeFirstN && r > 0) w.Open($"if (n > {r})");
             w.Line($"pj = {pv.Static}.Create(f{r});");
             for (int c = 0; c < st.Count; c++)
             {
@@ -996,6 +996,7 @@ internal static class KernelEmitter
                     }
                 }
             }
+            if (storeFirstN && r > 0) w.Close();
         }
     }
 

@@ -34,7 +34,7 @@ public sealed class HotMethodStructureTests
     [Theory]
     [InlineData("128, 768, 12")]
     [InlineData("512, 512, 8, Causal = true")]
-    [InlineData("37, 51, 3, Causal = true")]                                   // tail rows: Rows1 too
+    [InlineData("37, 51, 3, Causal = true")]                                   // tail rows: the last block covers them
     [InlineData("512, 1024, 8, KvHeads = 2, Causal = true, Window = 64, Softcap = 30f")]
     [InlineData("100, 96, 4, KeyLen = 300, Window = 20, CausalAlignment = CausalAlignment.BottomRight")]
     [InlineData("64, 2048, 2")]                                               // head dimension 1024
