@@ -594,20 +594,44 @@ internal static class KernelEmitter
         }
 
         // ---- the glue
+        bool tail = p.TailRows > 0;
         w.Line($"// Query rows i0..i0+{rows - 1} of one head: Q·Kᵀ, mask, softmax, P·V. q, o and v point at the head's first column.");
         w.Line("// TKeys: KernelKeys.All (no padding: the JIT compiles this instantiation with validKeys = KeyLen, a constant) or KernelKeys.Padded.");
-        w.Line($"// The hot parts are the micro-kernels Scores{rows}, Softmax{rows} and Values{rows}, compiled once fully optimised; the rare parts run here, row by row.");
+        w.Line($"// The hot parts are the micro-kernels Scores{rows}, Softmax{rows} and Values{rows}, compiled once fully optimised; the rare parts");
+        w.Line($"// (Mask{rows}, Weights{rows}, Exact{rows}) are compiled only if a call needs them.");
         w.Open($"private static void Rows{rows}<TKeys>(ref float q, ref float kt, ref float v, ref float o, ref float w, ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask, bool exactValues) {keys}");
         w.ResetStatements();
         w.Line("if (!TKeys.Padded) validKeys = KeyLen;");
-        bool tail = p.TailRows > 0;
-        if (tail) w.Line($"int n = {math}.Min({rows}, SeqLen - i0);   // rows of the block inside the sequence (the last block covers the {p.TailRows} tail row(s))");
-        Anchor();
         w.Line($"Scores{rows}<TKeys>(ref q, ref kt, ref s, i0, validKeys);");
-        void EachRow(string header, Action<string> body)
+        if (fused)
         {
-            w.Open(header);
-            if (rows > 1) w.Open($"for (int r = 0; r < {(tail ? "n" : CodeWriter.Int(rows))}; r++)");
+            w.Line($"int from = {fullPanels * p.PanelWidth};   // keys [0, from) are in the row maxima Scores{rows} left at s + Maxima");
+        }
+        w.Open("if (" + (fused ? "TKeys.Padded || " : "") + "mask.Kind != global::AttentionGen.Runtime.MaskKind.None)");
+        w.Line($"Mask{rows}(ref s, i0, validKeys, in mask);");
+        if (fused) w.Line("from = 0;   // masked or padded: the softmax finds each row's maximum itself");
+        w.Close();
+        w.Line($"Softmax{rows}<TKeys>(ref s, i0, validKeys{(fused ? ", from" : "")});");
+        w.Line($"if (!global::System.Runtime.CompilerServices.Unsafe.IsNullRef(ref w)) Weights{rows}(ref w, ref s, i0, validKeys);   // the overloads that also return the probabilities");
+        w.Open("if (exactValues)   // a masked call whose values hold ∞ or NaN: masked keys are skipped, not multiplied by 0");
+        w.Line($"Exact{rows}(ref v, ref o, ref s, i0, validKeys, in mask);");
+        w.Line("return;");
+        w.Close();
+        w.Line($"Values{rows}<TKeys>(ref v, ref o, ref s, i0, validKeys{(tail ? $", {math}.Min({rows}, SeqLen - i0)" : "")});");
+        End();
+
+        // ---- the rare parts, one row at a time
+        string RowLo = s.Banded && s.HasWindow ? "lo" : "0";
+        string RowHi = s.Banded ? "hi" : "validKeys";
+        string ScoreRow(string r) => r == "0" ? "ref s" : $"ref {unsafeAdd}(ref s, {r} * ScoreStride)";
+        string Factor(string r) => $"{unsafeAdd}(ref s, Factors{(r == "0" ? "" : $" + {r}")})";
+        void Rare(string signature, string what, Action<string> body)
+        {
+            w.Line();
+            w.Line($"// {what}");
+            w.Open($"private static void {signature}");
+            Anchor();
+            if (rows > 1) w.Open($"for (int r = 0; r < {(tail ? $"{math}.Min({rows}, SeqLen - i0)" : CodeWriter.Int(rows))}; r++)");
             string r = rows > 1 ? "r" : "0";
             if (s.Banded)
             {
@@ -616,29 +640,17 @@ internal static class KernelEmitter
             }
             body(r);
             if (rows > 1) w.Close();
+            w.Close();
         }
-        string RowLo = s.Banded && s.HasWindow ? "lo" : "0";
-        string RowHi = s.Banded ? "hi" : "validKeys";
-        string ScoreRow(string r) => r == "0" ? "ref s" : $"ref {unsafeAdd}(ref s, {r} * ScoreStride)";
-        string Factor(string r) => $"{unsafeAdd}(ref s, Factors{(r == "0" ? "" : $" + {r}")})";
-        if (fused)
-        {
-            w.Line($"int from = {fullPanels * p.PanelWidth};   // keys [0, from) are in the row maxima Scores{rows} left at s + Maxima");
-        }
-        EachRow("if (" + (fused ? "TKeys.Padded || " : "") + "mask.Kind != global::AttentionGen.Runtime.MaskKind.None)   // −∞ for masked keys, whatever q·k was; + the additive mask",
+        Rare($"Mask{rows}(ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask)",
+            "−∞ for masked keys, whatever q·k was; + the additive mask.",
             r => w.Line($"global::AttentionGen.Runtime.KernelMasking.Apply({ScoreRow(r)}, {RowLo}, {RowHi}, in mask, i0 + {r}, KeyLen);"));
-        if (fused) w.Line("from = 0;   // masked or padded: the softmax finds each row's maximum itself");
-        w.Close();
-        w.Line($"Softmax{rows}<TKeys>(ref s, i0, validKeys{(fused ? ", from" : "")});");
-        EachRow("if (!global::System.Runtime.CompilerServices.Unsafe.IsNullRef(ref w))   // the overloads that also return the probabilities",
+        Rare($"Weights{rows}(ref float w, ref float s, int i0, int validKeys)",
+            "The probabilities of the rows (0 for the keys a row does not see).",
             r => w.Line($"global::AttentionGen.Runtime.KernelWeights.StoreBand({ScoreRow(r)}, {RowLo}, {RowHi}, {Factor(r)}, ref {unsafeAdd}(ref w, (i0 + {r}) * KeyLen), KeyLen);"));
-        w.Close();
-        EachRow("if (exactValues)   // a masked call whose values hold ∞ or NaN: masked keys are skipped, not multiplied by 0",
+        Rare($"Exact{rows}(ref float v, ref float o, ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask)",
+            "P·V of a masked call whose values hold ∞ or NaN: masked keys are skipped, not multiplied by 0.",
             r => w.Line($"global::AttentionGen.Runtime.KernelMasking.ExactRow({ScoreRow(r)}, {RowLo}, {RowHi}, {Factor(r)}, ref v, {p.ValueStride}, HeadDim, ref {unsafeAdd}(ref o, (i0 + {r}) * Dim), in mask, i0 + {r}, KeyLen);"));
-        w.Line("return;");
-        w.Close();
-        w.Line($"Values{rows}<TKeys>(ref v, ref o, ref s, i0, validKeys{(tail ? ", n" : "")});");
-        End();
 
         // ---- Q·Kᵀ
         Hot($"Scores{rows}<TKeys>(ref float q, ref float kt, ref float s, int i0, int validKeys)",

@@ -14,8 +14,8 @@ namespace AttentionGen.Generator.Tests;
 /// each row block is a small glue method <c>Rows{R}</c> compiled like any method (tier 0 first), which calls three hot
 /// micro-kernels <c>Scores{R}</c>, <c>Softmax{R}</c>, <c>Values{R}</c> marked AggressiveOptimization, so that the JIT compiles
 /// them once, fully optimised, with no tier-0 code and no OSR. The hot methods must stay small (their JIT time grows
-/// with their size) and hold none of the rare paths (masks, probabilities, exact values); the glue must not be hot
-/// (a fully optimised glue would compile the rare paths too).
+/// with their size) and hold none of the rare paths (masks, probabilities, exact values), which are methods of their
+/// own (<c>Mask{R}</c>, <c>Weights{R}</c>, <c>Exact{R}</c>), compiled only when a call needs them; the glue must not be hot.
 /// </summary>
 public sealed class HotMethodStructureTests
 {
@@ -63,6 +63,15 @@ public sealed class HotMethodStructureTests
                 Assert.True(glueStatements <= MaxGlueStatements, $"{path}.{glue.Identifier.Text}: {glueStatements} statements");
 
                 string[] called = glue.DescendantNodes().OfType<InvocationExpressionSyntax>().Select(i => i.Expression.ToString()).ToArray();
+                // The rare paths are methods of their own, compiled only when a call needs them, not code in the glue.
+                string[] glueNames = glue.Body!.DescendantNodes().OfType<IdentifierNameSyntax>().Select(n => n.Identifier.Text).ToArray();
+                Assert.DoesNotContain("KernelMasking", glueNames);
+                Assert.DoesNotContain("KernelWeights", glueNames);
+                foreach (string rare in new[] { "Mask", "Weights", "Exact" })
+                {
+                    Assert.Contains(rare + rows, called);
+                    Assert.False(IsHot(Assert.Single(methods, m => m.Identifier.Text == rare + rows)), $"{path}.{rare}{rows} must not be hot");
+                }
                 foreach (string part in new[] { "Scores", "Softmax", "Values" })
                 {
                     string name = part + rows;
