@@ -530,16 +530,6 @@ internal static class KernelEmitter
     /// <summary>Rows interleaved in one exp pass of the softmax micro-kernel.</summary>
     internal static int ExpRows = 2;
 
-    /// <summary>
-    /// Multiply-adds × 2 of one call from which the micro-kernels are marked <see cref="HotAttribute"/>. Below it, tier-0
-    /// code runs the whole first call in less time than the fully optimised compile of the micro-kernels takes
-    /// (~2 ms more JIT; tier-0 code runs these kernels at ~10 GFLOP/s), so smaller kernels keep the default tiering.
-    /// </summary>
-    internal const double HotMinFlops = 3.2e7;
-
-    /// <summary>True when a shape's micro-kernels are compiled fully optimised on the first call (see <see cref="HotMinFlops"/>).</summary>
-    internal static bool HotKernels(KernelShape s) => 4.0 * s.Heads * BandArea(s) * s.HeadDim >= HotMinFlops;
-
     internal const string HotAttribute = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
     /// <summary>
@@ -559,7 +549,6 @@ internal static class KernelEmitter
         string keys = "where TKeys : struct, global::AttentionGen.Runtime.IKernelKeys";
         bool fused = FusedMax(p);
         int fullPanels = FullPanels(p);
-        bool hot = HotKernels(s);
         int most = 0;
 
         // The keys each row sees: [lo_r, hi_r), non-decreasing in r; the block computes the panels of [lo_0, hi_last).
@@ -591,7 +580,7 @@ internal static class KernelEmitter
         {
             w.Line();
             w.Line($"// {what}");
-            if (hot) w.Line(HotAttribute);
+            w.Line(HotAttribute);
             w.Open($"private static void {signature} {keys}");
             w.ResetStatements();
             w.Line("if (!TKeys.Padded) validKeys = KeyLen;");
@@ -608,9 +597,7 @@ internal static class KernelEmitter
         bool tail = p.TailRows > 0;
         w.Line($"// Query rows i0..i0+{rows - 1} of one head: Q·Kᵀ, mask, softmax, P·V. q, o and v point at the head's first column.");
         w.Line("// TKeys: KernelKeys.All (no padding: the JIT compiles this instantiation with validKeys = KeyLen, a constant) or KernelKeys.Padded.");
-        w.Line(hot ? $"// The hot parts are the micro-kernels Scores{rows}, Softmax{rows} and Values{rows}, compiled once fully optimised; the rare parts"
-            : $"// The hot parts are the micro-kernels Scores{rows}, Softmax{rows} and Values{rows} (tiered like any method: a call of this shape is {(4.0 * s.Heads * BandArea(s) * s.HeadDim / 1e6).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} MFLOP,");
-        if (!hot) w.Line($"// which tier-0 code runs in less time than a fully optimised compile takes); the rare parts");
+        w.Line($"// The hot parts are the micro-kernels Scores{rows}, Softmax{rows} and Values{rows}, compiled once fully optimised; the rare parts");
         w.Line($"// (Mask{rows}, Weights{rows}, Exact{rows}) are compiled only if a call needs them.");
         w.Open($"private static void Rows{rows}<TKeys>(ref float q, ref float kt, ref float v, ref float o, ref float w, ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask, bool exactValues) {keys}");
         w.ResetStatements();

@@ -16,8 +16,6 @@ namespace AttentionGen.Generator.Tests;
 /// them once, fully optimised, with no tier-0 code and no OSR. The hot methods must stay small (their JIT time grows
 /// with their size) and hold none of the rare paths (masks, probabilities, exact values), which are methods of their
 /// own (<c>Mask{R}</c>, <c>Weights{R}</c>, <c>Exact{R}</c>), compiled only when a call needs them; the glue must not be hot.
-/// Kernels whose call is under KernelEmitter.HotMinFlops keep the same structure without the attribute (tier-0 code runs
-/// their whole first call faster than the full-opt compile would take).
 /// </summary>
 public sealed class HotMethodStructureTests
 {
@@ -34,15 +32,15 @@ public sealed class HotMethodStructureTests
     public HotMethodStructureTests(ITestOutputHelper output) => _output = output;
 
     [Theory]
-    [InlineData("128, 768, 12", true)]
-    [InlineData("512, 512, 8, Causal = true", true)]
-    [InlineData("37, 51, 3, Causal = true", false)]                                 // tail rows: the last block covers them
-    [InlineData("512, 1024, 8, KvHeads = 2, Causal = true, Window = 64, Softcap = 30f", true)]
-    [InlineData("100, 96, 4, KeyLen = 300, Window = 20, CausalAlignment = CausalAlignment.BottomRight", false)]
-    [InlineData("64, 2048, 2", true)]                                             // head dimension 1024
-    [InlineData("16384, 1024, 1, Causal = true", true)]                           // the shape limits
-    [InlineData("2, 512, 8, KeyLen = 512", false)]                                 // keys read in place
-    public void RowBlocksAreSmallGlueOverHotMicroKernels(string attribute, bool hot)
+    [InlineData("128, 768, 12")]
+    [InlineData("512, 512, 8, Causal = true")]
+    [InlineData("37, 51, 3, Causal = true")]                                   // tail rows: the last block covers them
+    [InlineData("512, 1024, 8, KvHeads = 2, Causal = true, Window = 64, Softcap = 30f")]
+    [InlineData("100, 96, 4, KeyLen = 300, Window = 20, CausalAlignment = CausalAlignment.BottomRight")]
+    [InlineData("64, 2048, 2")]                                               // head dimension 1024
+    [InlineData("16384, 1024, 1, Causal = true")]                             // the shape limits
+    [InlineData("2, 512, 8, KeyLen = 512")]                                   // keys read in place
+    public void RowBlocksAreSmallGlueOverHotMicroKernels(string attribute)
     {
         string source = $"using AttentionGen;\nnamespace Hot;\n[Attention({attribute})] public partial struct K {{ }}\n";
         var (_, result, diagnostics) = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(source));
@@ -78,12 +76,12 @@ public sealed class HotMethodStructureTests
                 {
                     string name = part + rows;
                     Assert.Contains($"{name}<TKeys>", called);
-                    MethodDeclarationSyntax kernel = Assert.Single(methods, m => m.Identifier.Text == name);
-                    Assert.True(IsHot(kernel) == hot, $"{path}.{name} must {(hot ? "" : "not ")}be marked AggressiveOptimization");
-                    int statements = Statements(kernel);
+                    MethodDeclarationSyntax hot = Assert.Single(methods, m => m.Identifier.Text == name);
+                    Assert.True(IsHot(hot), $"{path}.{name} must be marked AggressiveOptimization");
+                    int statements = Statements(hot);
                     _output.WriteLine($"[{attribute}] {path}.{name}: {statements} statements");
                     Assert.True(statements <= MaxHotStatements, $"{path}.{name}: {statements} statements, over {MaxHotStatements}");
-                    string[] names = kernel.Body!.DescendantNodes().OfType<IdentifierNameSyntax>().Select(n => n.Identifier.Text).ToArray();
+                    string[] names = hot.Body!.DescendantNodes().OfType<IdentifierNameSyntax>().Select(n => n.Identifier.Text).ToArray();
                     foreach (string rare in new[] { "KernelMasking", "KernelWeights", "mask", "exactValues" })
                     {
                         Assert.DoesNotContain(rare, names);
