@@ -530,6 +530,12 @@ internal static class KernelEmitter
     /// <summary>Rows interleaved in one exp pass of the softmax micro-kernel.</summary>
     internal static int ExpRows = 2;
 
+    /// <summary>Rows of at most this many keys interleave twice as many rows per exp pass (short passes: loop overhead).</summary>
+    internal const int ShortRowKeys = 128;
+
+    /// <summary>Keeps a rare path out of the hot glue: compiled only when a call needs it.</summary>
+    internal const string RareAttribute = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]";
+
     internal const string HotAttribute = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
     /// <summary>
@@ -598,7 +604,9 @@ internal static class KernelEmitter
         w.Line($"// Query rows i0..i0+{rows - 1} of one head: Q·Kᵀ, mask, softmax, P·V. q, o and v point at the head's first column.");
         w.Line("// TKeys: KernelKeys.All (no padding: the JIT compiles this instantiation with validKeys = KeyLen, a constant) or KernelKeys.Padded.");
         w.Line($"// The hot parts are the micro-kernels Scores{rows}, Softmax{rows} and Values{rows}, compiled once fully optimised; the rare parts");
-        w.Line($"// (Mask{rows}, Weights{rows}, Exact{rows}) are compiled only if a call needs them.");
+        w.Line($"// (Mask{rows}, Weights{rows}, Exact{rows}) are compiled only if a call needs them. The glue is hot too: at tier 0 it would cost");
+        w.Line("// ~5 % at H12-S128 until the call counting promotes it, which can come late.");
+        w.Line(HotAttribute);
         w.Open($"private static void Rows{rows}<TKeys>(ref float q, ref float kt, ref float v, ref float o, ref float w, ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask, bool exactValues) {keys}");
         w.ResetStatements();
         w.Line("if (!TKeys.Padded) validKeys = KeyLen;");
@@ -629,6 +637,7 @@ internal static class KernelEmitter
         {
             w.Line();
             w.Line($"// {what}");
+            w.Line(RareAttribute);
             w.Open($"private static void {signature}");
             Anchor();
             if (rows > 1) w.Open($"for (int r = 0; r < {(tail ? $"{math}.Min({rows}, SeqLen - i0)" : CodeWriter.Int(rows))}; r++)");
@@ -715,7 +724,7 @@ internal static class KernelEmitter
             if (rows > 1) w.Close();
             // The exp pass interleaves up to ExpRows rows (independent chains for the FMA pipes); taller blocks loop over groups
             // of rows, so that the JIT compiles ExpRows inlined copies of exp rather than one per row.
-            int group = Math.Min(rows, ExpRows);
+            int group = Math.Min(rows, s.KeyLen <= ShortRowKeys ? 2 * ExpRows : ExpRows);
             bool groups = rows > group;
             string sg = groups ? "sg" : "s0";
             if (groups)

@@ -11,11 +11,11 @@ namespace AttentionGen.Generator.Tests;
 
 /// <summary>
 /// Guards the first-call structure of the row blocks (docs/kernel-design.md, "First call (JIT) and the JIT budget"):
-/// each row block is a small glue method <c>Rows{R}</c> compiled like any method (tier 0 first), which calls three hot
+/// each row block is a small glue method <c>Rows{R}</c> which calls three hot
 /// micro-kernels <c>Scores{R}</c>, <c>Softmax{R}</c>, <c>Values{R}</c> marked AggressiveOptimization, so that the JIT compiles
 /// them once, fully optimised, with no tier-0 code and no OSR. The hot methods must stay small (their JIT time grows
 /// with their size) and hold none of the rare paths (masks, probabilities, exact values), which are methods of their
-/// own (<c>Mask{R}</c>, <c>Weights{R}</c>, <c>Exact{R}</c>), compiled only when a call needs them; the glue must not be hot.
+/// own (<c>Mask{R}</c>, <c>Weights{R}</c>, <c>Exact{R}</c>), compiled only when a call needs them (NoInlining, so that the hot glue does not pull them in). The glue is hot too.
 /// </summary>
 public sealed class HotMethodStructureTests
 {
@@ -58,7 +58,7 @@ public sealed class HotMethodStructureTests
             {
                 string rows = glue.Identifier.Text.Substring("Rows".Length);
                 Assert.True(int.TryParse(rows, NumberStyles.None, CultureInfo.InvariantCulture, out _), glue.Identifier.Text);
-                Assert.False(IsHot(glue), $"{path}.{glue.Identifier.Text} must not be AggressiveOptimization: it holds the rare paths");
+                Assert.True(IsHot(glue), $"{path}.{glue.Identifier.Text} must be AggressiveOptimization (a tier-0 glue slows calls until it is promoted)");
                 int glueStatements = Statements(glue);
                 Assert.True(glueStatements <= MaxGlueStatements, $"{path}.{glue.Identifier.Text}: {glueStatements} statements");
 
@@ -92,7 +92,7 @@ public sealed class HotMethodStructureTests
             // Nothing else in the path is hot: the hot set is exactly the micro-kernels.
             foreach (MethodDeclarationSyntax m in methods.Where(IsHot))
             {
-                Assert.Matches("^(Scores|Softmax|Values)[0-9]+$", m.Identifier.Text);
+                Assert.Matches("^(Rows|Scores|Softmax|Values)[0-9]+$", m.Identifier.Text);
             }
         }
         Assert.True(blocks >= 2, "expected a row block on each vector path");
