@@ -724,7 +724,8 @@ internal static class KernelEmitter
             if (rows > 1) w.Close();
             // The exp pass interleaves up to ExpRows rows (independent chains for the FMA pipes); taller blocks loop over groups
             // of rows, so that the JIT compiles ExpRows inlined copies of exp rather than one per row.
-            int group = Math.Min(rows, s.KeyLen <= ShortRowKeys ? 2 * ExpRows : ExpRows);
+            int widest = s.KeyLen <= ShortRowKeys ? 2 * ExpRows : ExpRows;
+            int group = rows <= widest ? rows : Enumerable.Range(1, widest).Last(g => rows % g == 0);   // groups tile the block exactly (a block of SeqLen < 8 rows may be odd)
             bool groups = rows > group;
             string sg = groups ? "sg" : "s0";
             if (groups)
