@@ -81,8 +81,7 @@ internal static class KernelEmitter
     internal static int EstimatedReferences(KernelPlan plan, CompilationFacts facts)
     {
         var scratch = new CodeWriter();
-        WriteRowsBlock(scratch, plan, new VectorSyntax(plan.Lanes, facts), plan.RowsPerBlock);
-        return scratch.Statements * ReferencesPerStatement;
+        return WriteRowsBlock(scratch, plan, new VectorSyntax(plan.Lanes, facts), plan.RowsPerBlock) * ReferencesPerStatement;
     }
 
     private const int ReferencesPerStatement = 4;
@@ -120,7 +119,7 @@ internal static class KernelEmitter
             w.Line($"/// <item>{p.VectorName} path: Q·Kᵀ in blocks of {p.RowsPerBlock} query rows × {p.PanelWidth} keys ({p.RowsPerBlock * p.ScoreVectorsPerPanel} accumulators); each key/value head's keys are packed transposed into {p.Panels} panel(s) so keys are the vector lanes; the head dimension is reduced {(p.DimUnroll == s.HeadDim ? "fully unrolled" : $"in unrolled chunks of {p.DimUnroll}")}. "
                 + $"Softmax over each materialised score row ({p.PaddedKeys} floats). "
                 + $"P·V: {p.RowsPerBlock} rows × {s.HeadDim} columns in {p.Strips.Count} strip(s) of ≤ {p.MaxStripVectors} {p.ValueVectorName} accumulators per row; values {(p.PackValues ? $"packed per key/value head into contiguous rows of {p.PaddedHeadDim}" : "read in place")}."
-                + (p.TailRows > 0 ? $" The last {p.TailRows} row(s) are computed one row at a time (a single-row block keeps the file small)." : "")
+                + (p.TailRows > 0 ? $" The last block also covers the last {p.TailRows} row(s): its rows past SeqLen repeat the last query row and are not stored." : "")
                 + (p.Compact ? " Compact plan (unrolled chunks of 4, strips in loops): full unrolling would cross the JIT's budget for one method." : "") + "</item>");
             if (TransposedEmitter.Applies(p))
             {
@@ -458,6 +457,8 @@ internal static class KernelEmitter
             w.Line($"private const int PaddedHeadDim = {p.PaddedHeadDim};   // stride of the packed values{(p.PartialLastVector ? $" (HeadDim padded to a multiple of {p.ValueLanes})" : "")}");
             w.Line($"private const int PackedValueFloats = {p.PackedValueFloats};");
         }
+        w.Line($"private const int Maxima = {p.ScoreFloats};   // offset from the score rows of the row maxima handed from Q·Kᵀ to the softmax ({p.RowsPerBlock} vectors)");
+        w.Line($"private const int Factors = Maxima + {p.RowsPerBlock * p.Lanes};   // offset of f_r = 1/Σ handed from the softmax to P·V and the rare paths");
         w.Line($"private const int ScratchFloats = {p.ScratchFloats};");
         w.Line();
 
@@ -509,82 +510,171 @@ internal static class KernelEmitter
         w.Line($"ref float qh = ref {unsafeAdd}(ref q, h * HeadDim);");
         w.Line($"ref float oh = ref {unsafeAdd}(ref o, h * HeadDim);");
         w.Line($"ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.IsNullRef(ref w) ? ref w : ref {unsafeAdd}(ref w, (nint)h * (SeqLen * KeyLen));");
-        if (p.FullBlocks > 0)
-        {
-            w.Open($"for (int b = firstBlock; b < {p.FullBlocks}; b += blockStep)");
-            w.Line($"if (validKeys == KeyLen) Rows{R}<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
-            w.Line($"else Rows{R}<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
-            w.Close();
-        }
-        if (p.TailRows > 0)
-        {
-            w.Open($"if (({p.FullBlocks} - firstBlock) % blockStep == 0)   // the last {p.TailRows} row(s), one at a time");
-            w.Open($"for (int i = {p.FullBlocks * R}; i < SeqLen; i++)");
-            w.Line($"if (validKeys == KeyLen) Rows1<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, i, validKeys, in mask, exactValues);");
-            w.Line($"else Rows1<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, i, validKeys, in mask, exactValues);");
-            w.Close();
-            w.Close();
-        }
+        int blocks = p.FullBlocks + (p.TailRows > 0 ? 1 : 0);
+        w.Open($"for (int b = firstBlock; b < {blocks}; b += blockStep){(p.TailRows > 0 ? $"   // the last block covers the last {p.TailRows} row(s); its other rows are not stored" : "")}");
+        w.Line($"if (validKeys == KeyLen) Rows{R}<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
+        w.Line($"else Rows{R}<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
+        w.Close();
         w.Close();
         w.Close();
 
-        if (p.FullBlocks > 0)
-        {
-            w.Line();
-            WriteRowsBlock(w, p, v, R);
-        }
-        if (p.TailRows > 0)
-        {
-            w.Line();
-            WriteRowsBlock(w, p, v, 1);
-        }
+        w.Line();
+        WriteRowsBlock(w, p, v, R);
         if (lanes) TransposedEmitter.WriteMethods(w, p, p.Lanes, v.Fma);
         w.Close();
     }
 
     private static string Plus(int n) => n == 0 ? "" : n > 0 ? $" + {n}" : $" - {-(long)n}";
 
-    private static void WriteRowsBlock(CodeWriter w, KernelPlan p, VectorSyntax v, int rows)
+    /// <summary>The attribute that makes the JIT compile a hot micro-kernel once, fully optimised: no tier-0 code, no instrumentation, no OSR, no later rejit.</summary>
+    /// <summary>Rows interleaved in one exp pass of the softmax micro-kernel.</summary>
+    internal static int ExpRows = 2;
+
+    /// <summary>Rows of at most this many keys interleave twice as many rows per exp pass (short passes: loop overhead).</summary>
+    internal const int ShortRowKeys = 128;
+
+    /// <summary>Keeps a rare path out of the hot glue: compiled only when a call needs it.</summary>
+    internal const string RareAttribute = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]";
+
+    internal const string HotAttribute = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
+    /// <summary>
+    /// One block of query rows: a small glue method <c>Rows{R}</c> (tier 0 at first, like any method) that calls three hot
+    /// micro-kernels marked <see cref="HotAttribute"/> (<c>Scores{R}</c>: Q·Kᵀ; <c>Softmax{R}</c>; <c>Values{R}</c>: P·V),
+    /// and does the rare work itself (masks, the probabilities, the exact path for non-finite values) in loops over the rows.
+    /// A whole row block compiled fully optimised costs ~10 ms of JIT; at tier 0 it is re-compiled by OSR during long first
+    /// calls; the micro-kernels compile in a fraction of that and run at full speed from the first call (docs/kernel-design.md).
+    /// The micro-kernels hand over the row maxima and f_r = 1/Σ through the scratch after the score rows (Maxima, Factors).
+    /// Returns the most statements of one method (the JIT budget is per method).
+    /// </summary>
+    private static int WriteRowsBlock(CodeWriter w, KernelPlan p, VectorSyntax v, int rows)
     {
         KernelShape s = p.Shape;
-        int nc = p.ScoreVectorsPerPanel;
-        int lanes = p.Lanes;
         string unsafeAdd = "global::System.Runtime.CompilerServices.Unsafe.Add";
         string math = "global::System.Math";
-        w.Line($"// Query rows i0..i0+{rows - 1} of one head: scores, mask, softmax, P·V. q, o and v point at the head's first column.");
-        w.Line("// TKeys: KernelKeys.All (no padding: the JIT compiles this instantiation with validKeys = KeyLen, a constant) or KernelKeys.Padded.");
-        w.Open($"private static void Rows{rows}<TKeys>(ref float q, ref float kt, ref float v, ref float o, ref float w, ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask, bool exactValues) where TKeys : struct, global::AttentionGen.Runtime.IKernelKeys");
-        w.ResetStatements();
-        w.Line("if (!TKeys.Padded) validKeys = KeyLen;");
-        w.Line($"ref float q0 = ref {unsafeAdd}(ref q, i0 * Dim);");
-        for (int r = 1; r < rows; r++) w.Line($"ref float q{r} = ref {unsafeAdd}(ref q{r - 1}, Dim);");
-        w.Line("ref float s0 = ref s;");
-        for (int r = 1; r < rows; r++) w.Line($"ref float s{r} = ref {unsafeAdd}(ref s{r - 1}, ScoreStride);");
+        string keys = "where TKeys : struct, global::AttentionGen.Runtime.IKernelKeys";
+        bool fused = FusedMax(p);
+        int fullPanels = FullPanels(p);
+        int most = 0;
 
         // The keys each row sees: [lo_r, hi_r), non-decreasing in r; the block computes the panels of [lo_0, hi_last).
         string Lo(int r) => s.Banded && s.HasWindow ? $"lo{r}" : "0";
         string Hi(int r) => s.Banded ? $"hi{r}" : "validKeys";
-        if (s.Banded)
+        string At(string r, int n) => int.TryParse(r, out int k) ? $"a{Plus(k + n)}" : $"a + {r}{Plus(n)}";
+        string HiExpr(string r) => $"{math}.Max(0, {math}.Min(validKeys, {(s.Causal ? At(r, 1) : At(r, s.Window + 1))}))";
+        string LoExpr(string r, string hi) => $"{math}.Min({math}.Max(0, {At(r, -s.Window)}), {hi})";
+        void Anchor()
         {
-            w.Line(s.AlignmentOffset == 0 ? "int a = i0;   // the key row i0 is aligned with" : $"int a = i0{Plus(s.AlignmentOffset)};   // the key row i0 is aligned with (bottom-right alignment)");
+            if (s.Banded) w.Line(s.AlignmentOffset == 0 ? "int a = i0;   // the key row i0 is aligned with" : $"int a = i0{Plus(s.AlignmentOffset)};   // the key row i0 is aligned with (bottom-right alignment)");
+        }
+        void BandRows()
+        {
+            if (!s.Banded) return;
+            Anchor();
             for (int r = 0; r < rows; r++)
             {
-                string hi = s.Causal ? $"a{Plus(r + 1)}" : $"a{Plus(r + s.Window + 1)}";
-                w.Line($"int hi{r} = {math}.Max(0, {math}.Min(validKeys, {hi}));");
-                if (s.HasWindow)
-                {
-                    w.Line($"int lo{r} = {math}.Min({math}.Max(0, a{Plus(r - s.Window)}), hi{r});");
-                }
+                w.Line($"int hi{r} = {HiExpr(CodeWriter.Int(r))};");
+                if (s.HasWindow) w.Line($"int lo{r} = {LoExpr(CodeWriter.Int(r), $"hi{r}")};");
             }
-            if (!p.InPlaceKeys) w.Line($"int p0 = {(Lo(0) == "0" ? "0" : $"{Lo(0)} / PanelWidth")}, p1 = (hi{rows - 1} + PanelWidth - 1) / PanelWidth;   // panels outside the band are never computed");
         }
-        else if (!p.InPlaceKeys)
+        void Refs(string name, string from, string stride)
         {
-            w.Line("int p0 = 0, p1 = (validKeys + PanelWidth - 1) / PanelWidth;");
+            w.Line($"ref float {name}0 = ref {from};");
+            for (int r = 1; r < rows; r++) w.Line($"ref float {name}{r} = ref {unsafeAdd}(ref {name}{r - 1}, {stride});");
+        }
+        void Hot(string signature, string what)
+        {
+            w.Line();
+            w.Line($"// {what}");
+            w.Line(HotAttribute);
+            w.Open($"private static void {signature} {keys}");
+            w.ResetStatements();
+            w.Line("if (!TKeys.Padded) validKeys = KeyLen;");
+        }
+        void End()
+        {
+            int statements = w.Statements;
+            most = Math.Max(most, statements);
+            w.Line($"// {statements} statements ≈ {statements * ReferencesPerStatement} IL local/argument references: budget {AttentionGen.KernelLimits.MaxLocalReferencesPerMethod} (the JIT switches to MinOpts above 8,000){(p.Compact ? "; compact plan" : "")}");
+            w.Close();
         }
 
+        // ---- the glue
+        bool tail = p.TailRows > 0;
+        w.Line($"// Query rows i0..i0+{rows - 1} of one head: Q·Kᵀ, mask, softmax, P·V. q, o and v point at the head's first column.");
+        w.Line("// TKeys: KernelKeys.All (no padding: the JIT compiles this instantiation with validKeys = KeyLen, a constant) or KernelKeys.Padded.");
+        w.Line($"// The hot parts are the micro-kernels Scores{rows}, Softmax{rows} and Values{rows}, compiled once fully optimised; the rare parts");
+        w.Line($"// (Mask{rows}, Weights{rows}, Exact{rows}) are compiled only if a call needs them. The glue is hot too: at tier 0 it would cost");
+        w.Line("// ~5 % at H12-S128 until the call counting promotes it, which can come late.");
+        w.Line(HotAttribute);
+        w.Open($"private static void Rows{rows}<TKeys>(ref float q, ref float kt, ref float v, ref float o, ref float w, ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask, bool exactValues) {keys}");
+        w.ResetStatements();
+        w.Line("if (!TKeys.Padded) validKeys = KeyLen;");
+        w.Line($"Scores{rows}<TKeys>(ref q, ref kt, ref s, i0, validKeys);");
+        if (fused)
+        {
+            w.Line($"int from = {fullPanels * p.PanelWidth};   // keys [0, from) are in the row maxima Scores{rows} left at s + Maxima");
+        }
+        w.Open("if (" + (fused ? "TKeys.Padded || " : "") + "mask.Kind != global::AttentionGen.Runtime.MaskKind.None)");
+        w.Line($"Mask{rows}(ref s, i0, validKeys, in mask);");
+        if (fused) w.Line("from = 0;   // masked or padded: the softmax finds each row's maximum itself");
+        w.Close();
+        w.Line($"Softmax{rows}<TKeys>(ref s, i0, validKeys{(fused ? ", from" : "")});");
+        w.Line($"if (!global::System.Runtime.CompilerServices.Unsafe.IsNullRef(ref w)) Weights{rows}(ref w, ref s, i0, validKeys);   // the overloads that also return the probabilities");
+        w.Open("if (exactValues)   // a masked call whose values hold ∞ or NaN: masked keys are skipped, not multiplied by 0");
+        w.Line($"Exact{rows}(ref v, ref o, ref s, i0, validKeys, in mask);");
+        w.Line("return;");
+        w.Close();
+        w.Line($"Values{rows}<TKeys>(ref v, ref o, ref s, i0, validKeys{(tail ? $", {math}.Min({rows}, SeqLen - i0)" : "")});");
+        End();
+
+        // ---- the rare parts, one row at a time
+        string RowLo = s.Banded && s.HasWindow ? "lo" : "0";
+        string RowHi = s.Banded ? "hi" : "validKeys";
+        string ScoreRow(string r) => r == "0" ? "ref s" : $"ref {unsafeAdd}(ref s, {r} * ScoreStride)";
+        string Factor(string r) => $"{unsafeAdd}(ref s, Factors{(r == "0" ? "" : $" + {r}")})";
+        void Rare(string signature, string what, Action<string> body)
+        {
+            w.Line();
+            w.Line($"// {what}");
+            w.Line(RareAttribute);
+            w.Open($"private static void {signature}");
+            Anchor();
+            if (rows > 1) w.Open($"for (int r = 0; r < {(tail ? $"{math}.Min({rows}, SeqLen - i0)" : CodeWriter.Int(rows))}; r++)");
+            string r = rows > 1 ? "r" : "0";
+            if (s.Banded)
+            {
+                w.Line($"int hi = {HiExpr(r)};");
+                if (s.HasWindow) w.Line($"int lo = {LoExpr(r, "hi")};");
+            }
+            body(r);
+            if (rows > 1) w.Close();
+            w.Close();
+        }
+        Rare($"Mask{rows}(ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask)",
+            "−∞ for masked keys, whatever q·k was; + the additive mask.",
+            r => w.Line($"global::AttentionGen.Runtime.KernelMasking.Apply({ScoreRow(r)}, {RowLo}, {RowHi}, in mask, i0 + {r}, KeyLen);"));
+        Rare($"Weights{rows}(ref float w, ref float s, int i0, int validKeys)",
+            "The probabilities of the rows (0 for the keys a row does not see).",
+            r => w.Line($"global::AttentionGen.Runtime.KernelWeights.StoreBand({ScoreRow(r)}, {RowLo}, {RowHi}, {Factor(r)}, ref {unsafeAdd}(ref w, (i0 + {r}) * KeyLen), KeyLen);"));
+        Rare($"Exact{rows}(ref float v, ref float o, ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask)",
+            "P·V of a masked call whose values hold ∞ or NaN: masked keys are skipped, not multiplied by 0.",
+            r => w.Line($"global::AttentionGen.Runtime.KernelMasking.ExactRow({ScoreRow(r)}, {RowLo}, {RowHi}, {Factor(r)}, ref v, {p.ValueStride}, HeadDim, ref {unsafeAdd}(ref o, (i0 + {r}) * Dim), in mask, i0 + {r}, KeyLen);"));
+
         // ---- Q·Kᵀ
-        w.Line();
+        Hot($"Scores{rows}<TKeys>(ref float q, ref float kt, ref float s, int i0, int validKeys)",
+            $"Q·Kᵀ of rows i0..i0+{rows - 1}: scores{(s.Scale == 1f ? "" : " × Scale")} into the score rows{(fused && fullPanels > 0 ? "; each row's lane-wise maximum to s + Maxima" : "")}.");
+        if (tail)
+        {
+            w.Line($"ref float q0 = ref {unsafeAdd}(ref q, i0 * Dim);");
+            for (int r = 1; r < rows; r++) w.Line($"ref float q{r} = ref {unsafeAdd}(ref q{r - 1}, i0 + {r} < SeqLen ? Dim : 0);   {(r == 1 ? "// rows past SeqLen repeat the last row" : "")}".TrimEnd());
+        }
+        else
+        {
+            Refs("q", $"{unsafeAdd}(ref q, i0 * Dim)", "Dim");
+        }
+        Refs("s", "s", "ScoreStride");
+        BandRows();
         if (p.InPlaceKeys)
         {
             w.Line($"// --- Q·Kᵀ: keys read in place (kt is the head's first column of K, rows KvDim apart), one dot product per key and row{(s.Softcap > 0 ? ", softcapped" : "")} ---");
@@ -596,85 +686,113 @@ internal static class KernelEmitter
         }
         else
         {
+            w.Line(s.Banded
+                ? $"int p0 = {(Lo(0) == "0" ? "0" : $"{Lo(0)} / PanelWidth")}, p1 = (hi{rows - 1} + PanelWidth - 1) / PanelWidth;   // panels outside the band are never computed"
+                : "int p0 = 0, p1 = (validKeys + PanelWidth - 1) / PanelWidth;");
             WritePackedScores(w, p, v, rows);
+            if (fused && fullPanels > 0)
+            {
+                for (int r = 0; r < rows; r++) w.Line($"{v.Static}.StoreUnsafe(m{r}, ref s, Maxima{(r == 0 ? "" : $" + {r * p.Lanes}")});");
+            }
         }
+        End();
 
-        // ---- mask, softmax
-        w.Line();
-        bool fused = FusedMax(p);
-        if (fused)
-        {
-            w.Line($"int from = {FullPanels(p) * p.PanelWidth};   // keys [0, from) are in the maxima m_r of the Q·Kᵀ epilogue");
-        }
-        w.Open("if (" + (fused ? "TKeys.Padded || " : "") + "mask.Kind != global::AttentionGen.Runtime.MaskKind.None)   // −∞ for masked keys, whatever q·k was; + the additive mask");
-        for (int r = 0; r < rows; r++)
-        {
-            w.Line($"global::AttentionGen.Runtime.KernelMasking.Apply(ref s{r}, {Lo(r)}, {Hi(r)}, in mask, i0 + {r}, KeyLen);");
-        }
-        if (fused)
-        {
-            w.Line("from = 0;   // masked or padded: the softmax finds each row's maximum itself");
-            w.Line(string.Join(" ", Enumerable.Range(0, rows).Select(r => $"m{r} =")) + $" {v.Static}.Create(float.NegativeInfinity);");
-        }
-        w.Close();
+        // ---- softmax
         bool interleaved = Interleaved(p);
+        Hot($"Softmax{rows}<TKeys>(ref float s, int i0, int validKeys{(fused ? ", int from" : "")})",
+            $"Softmax of rows i0..i0+{rows - 1} in place; f_r = 1/Σ (0 for a row that sees no key) to s + Factors + r.");
+        if (interleaved) w.Line("ref float s0 = ref s;");
+        BandRows();
         if (interleaved)
         {
             string km = "global::AttentionGen.Runtime.KernelMath";
             string end = fused ? "validKeys" : Hi(rows - 1);
-            w.Line("// --- softmax over the keys each row sees, the rows interleaved: m_r = the row's maximum (0 for a row that sees no key),");
-            w.Line($"// keys past the row's last up to {end} set to −∞, then one pass of exp(s − m_r) stored in place and summed; f_r = 1/Σ (0 for a row that sees no key) ---");
-            for (int r = 0; r < rows; r++)
+            int lanes = p.Lanes;
+            w.Line("// m_r = the row's maximum (0 for a row that sees no key),");
+            w.Line($"// keys past the row's last up to {end} set to −∞, then one pass of exp(s − m_r) over the rows interleaved, stored in place and summed ---");
+            // One copy of RowMax in a loop over the rows (each inlined copy costs JIT time): the maxima go through s + Maxima.
+            string rr = rows > 1 ? "r" : "0";
+            string mOff = rows > 1 ? $"(nuint)(Maxima + r * {lanes})" : "Maxima";
+            if (rows > 1) w.Open($"for (int r = 0; r < {rows}; r++)");
+            if (s.Banded) w.Line($"int hi = {HiExpr(rr)};");
+            string start = fused && fullPanels > 0
+                ? $"from == 0 ? {v.Static}.Create(float.NegativeInfinity) : {v.Static}.LoadUnsafe(ref s, {mOff})"
+                : $"{v.Static}.Create(float.NegativeInfinity)";
+            string rowRef = rows > 1 ? $"ref {unsafeAdd}(ref s, r * ScoreStride)" : "ref s";
+            w.Line(fused ? $"{v.Static}.StoreUnsafe({km}.RowMax{lanes * 32}({rowRef}, {start}, from, validKeys, validKeys), ref s, {mOff});"
+                : $"{v.Static}.StoreUnsafe({km}.RowMax{lanes * 32}({rowRef}, {start}, 0, {(s.Banded ? "hi" : "validKeys")}, {end}), ref s, {mOff});");
+            if (rows > 1) w.Close();
+            // The exp pass interleaves up to ExpRows rows (independent chains for the FMA pipes); taller blocks loop over groups
+            // of rows, so that the JIT compiles ExpRows inlined copies of exp rather than one per row.
+            int widest = s.KeyLen <= ShortRowKeys ? 2 * ExpRows : ExpRows;
+            int group = rows <= widest ? rows : Enumerable.Range(1, widest).Last(g => rows % g == 0);   // groups tile the block exactly (a block of SeqLen < 8 rows may be odd)
+            bool groups = rows > group;
+            string sg = groups ? "sg" : "s0";
+            if (groups)
             {
-                w.Line(fused ? $"m{r} = {km}.RowMax{p.Lanes * 32}(ref s{r}, m{r}, from, validKeys, validKeys);"
-                    : $"{v.Type} m{r} = {km}.RowMax{p.Lanes * 32}(ref s{r}, {v.Static}.Create(float.NegativeInfinity), 0, {Hi(r)}, {end});");
+                w.Open($"for (int g = 0; g < {rows}; g += {group})");
+                w.Line($"ref float sg = ref {unsafeAdd}(ref s0, g * ScoreStride);");
             }
-            w.Line($"{v.Type} e, {string.Join(", ", Enumerable.Range(0, rows).Select(r => $"z{r} = {v.Type}.Zero"))};");
-            w.Open($"for (int c = 0; c < {end}; c += {lanes})");
-            for (int r = 0; r < rows; r++)
+            string G(int r) => groups ? (r == 0 ? "g" : $"g + {r}") : CodeWriter.Int(r);
+            for (int r = 0; r < group; r++)
             {
-                string at = r == 0 ? "(nuint)c" : $"(nuint)c + {r} * ScoreStride";   // rows addressed from s0: one register for all rows
-                w.Line($"e = {km}.ExpNonPositive({v.Static}.LoadUnsafe(ref s0, {at}) - m{r});");
-                w.Line($"{v.Static}.StoreUnsafe(e, ref s0, {at});");
+                string off = groups ? $"(nuint)(Maxima + {(r == 0 ? "g" : $"(g + {r})")} * {lanes})" : $"Maxima{(r == 0 ? "" : $" + {r * lanes}")}";
+                w.Line($"{v.Type} m{r} = {v.Static}.LoadUnsafe(ref s, {off});");
+            }
+            w.Line($"{v.Type} e, {string.Join(", ", Enumerable.Range(0, group).Select(r => $"z{r} = {v.Type}.Zero"))};");
+            w.Open($"for (int c = 0; c < {end}; c += {lanes})");
+            for (int r = 0; r < group; r++)
+            {
+                string at = r == 0 ? "(nuint)c" : $"(nuint)c + {r} * ScoreStride";   // rows addressed from one register
+                w.Line($"e = {km}.ExpNonPositive({v.Static}.LoadUnsafe(ref {sg}, {at}) - m{r});");
+                w.Line($"{v.Static}.StoreUnsafe(e, ref {sg}, {at});");
                 w.Line($"z{r} += e;");
             }
             w.Close();
-            for (int r = 0; r < rows; r++)
+            for (int r = 0; r < group; r++)
             {
-                w.Line($"float f{r} = {km}.Reciprocal({km}.SumAcross(z{r}));");
+                w.Line($"{unsafeAdd}(ref s, Factors + {G(r)}) = {km}.Reciprocal({km}.SumAcross(z{r}));");
             }
+            if (groups) w.Close();
         }
         else
         {
-            w.Line("// --- softmax over the keys each row sees: exp(s − max) in place; f_r = 1/Σ (0 for a row that sees no key) ---");
+            w.Line("// exp(s − max) in place over the keys each row sees, row by row (one inlined copy of the row softmax)");
+            string rr = rows > 1 ? "r" : "0";
+            if (rows > 1) w.Open($"for (int r = 0; r < {rows}; r++)");
+            if (s.Banded)
+            {
+                w.Line($"int hi = {HiExpr(rr)};");
+                if (s.HasWindow) w.Line($"int lo = {LoExpr(rr, "hi")};");
+            }
+            string lo = s.Banded && s.HasWindow ? "lo" : "0";
+            string hi = s.Banded ? "hi" : "validKeys";
+            string rowAt = rows > 1 ? (lo == "0" ? "r * ScoreStride" : $"r * ScoreStride + {lo}") : lo;
+            string row = rowAt == "0" ? "ref s" : $"ref {unsafeAdd}(ref s, {rowAt})";
+            string count = lo == "0" ? hi : $"{hi} - {lo}";
+            w.Line($"{unsafeAdd}(ref s, Factors + {rr}) = global::AttentionGen.Runtime.KernelMath.SoftmaxRow{p.Lanes * 32}({row}, {count}, {count});");
+            if (rows > 1) w.Close();
         }
-        for (int r = 0; r < rows && !interleaved; r++)
-        {
-            string row = Lo(r) == "0" ? $"ref s{r}" : $"ref {unsafeAdd}(ref s{r}, {Lo(r)})";
-            string count = Lo(r) == "0" ? Hi(r) : $"{Hi(r)} - {Lo(r)}";
-            w.Line($"float f{r} = global::AttentionGen.Runtime.KernelMath.SoftmaxRow{p.Lanes * 32}({row}, {count}, {count});");
-        }
-        w.Open("if (!global::System.Runtime.CompilerServices.Unsafe.IsNullRef(ref w))   // the overloads that also return the probabilities");
-        for (int r = 0; r < rows; r++)
-        {
-            w.Line($"global::AttentionGen.Runtime.KernelWeights.StoreBand(ref s{r}, {Lo(r)}, {Hi(r)}, f{r}, ref {unsafeAdd}(ref w, (i0 + {r}) * KeyLen), KeyLen);");
-        }
-        w.Close();
+        End();
 
         // ---- P·V
-        w.Line();
         int vl = p.ValueLanes;
         var pv = new VectorSyntax(vl, v.Facts);
-        w.Line($"ref float o0 = ref {unsafeAdd}(ref o, i0 * Dim);");
-        for (int r = 1; r < rows; r++) w.Line($"ref float o{r} = ref {unsafeAdd}(ref o{r - 1}, Dim);");
-        string stride = p.ValueStride;
-        w.Open("if (exactValues)   // a masked call whose values hold ∞ or NaN: masked keys are skipped, not multiplied by 0");
-        for (int r = 0; r < rows; r++)
+        Hot($"Values{rows}<TKeys>(ref float v, ref float o, ref float s, int i0, int validKeys{(tail ? ", int n" : "")})",
+            $"P·V of rows i0..i0+{rows - 1} (the probabilities in the score rows), × f_r into the output rows{(tail ? " (the first n: the others are past SeqLen)" : "")}.");
+        if (tail)
         {
-            w.Line($"global::AttentionGen.Runtime.KernelMasking.ExactRow(ref s{r}, {Lo(r)}, {Hi(r)}, f{r}, ref v, {stride}, HeadDim, ref o{r}, in mask, i0 + {r}, KeyLen);");
+            w.Line($"ref float o0 = ref {unsafeAdd}(ref o, i0 * Dim);");
+            for (int r = 1; r < rows; r++) w.Line($"ref float o{r} = ref {unsafeAdd}(ref o{r - 1}, i0 + {r} < SeqLen ? Dim : 0);   {(r == 1 ? "// rows past SeqLen (not stored) stay inside the output" : "")}".TrimEnd());
         }
-        w.Line("return;");
-        w.Close();
+        else
+        {
+            Refs("o", $"{unsafeAdd}(ref o, i0 * Dim)", "Dim");
+        }
+        w.Line("ref float s0 = ref s;");
+        for (int r = 0; r < rows; r++) w.Line($"float f{r} = {unsafeAdd}(ref s, Factors + {r});");
+        BandRows();
+        string stride = p.ValueStride;
         bool guarded = s.Banded && rows > 1;
         w.Line($"// --- P·V: {rows} rows × {s.HeadDim} columns, strips of ≤ {p.MaxStripVectors} {p.ValueVectorName}(s) per row, then × f_r ---");
         if (s.Banded)
@@ -692,12 +810,12 @@ internal static class KernelEmitter
             w.Line($"{pv.Type} {string.Join(", ", Enumerable.Range(0, maxCount).Select(c => $"o{r}_{c}"))};");
         }
 
-        // Strips: full-width strips that hold no partial vector can share one loop when there are many.
+        // Strips: full-width strips that hold no partial vector share one loop (less code to compile).
         int lastVector = p.ValueVectors - 1;
         bool partialLast = p.PartialLastVector;
         var loopable = p.Strips.Where(st => st.Count == p.MaxStripVectors && !(partialLast && st.First + st.Count - 1 == lastVector)).ToList();
         var straight = p.Strips.Except(loopable).ToList();
-        if (loopable.Count < (p.Compact ? 2 : 3))
+        if (loopable.Count < 2)
         {
             straight = p.Strips.ToList();
             loopable.Clear();
@@ -707,16 +825,15 @@ internal static class KernelEmitter
         {
             int cols = p.MaxStripVectors * vl;
             w.Open($"for (int c = 0; c < {loopable.Count * cols}; c += {cols})");
-            WriteStrip(w, p, pv, rows, band, stride, new Strip(0, p.MaxStripVectors), "c + ", lastVectorPartial: false);
+            WriteStrip(w, p, pv, rows, band, stride, new Strip(0, p.MaxStripVectors), "c + ", lastVectorPartial: false, tail);
             w.Close();
         }
         foreach (Strip st in straight)
         {
-            WriteStrip(w, p, pv, rows, band, stride, st, "", partialLast && st.First + st.Count - 1 == lastVector);
+            WriteStrip(w, p, pv, rows, band, stride, st, "", partialLast && st.First + st.Count - 1 == lastVector, tail);
         }
-        int statements = w.Statements;
-        w.Line($"// {statements} statements ≈ {statements * ReferencesPerStatement} IL local/argument references: budget {AttentionGen.KernelLimits.MaxLocalReferencesPerMethod} (the JIT switches to MinOpts above 8,000){(p.Compact ? "; compact plan" : "")}");
-        w.Close();
+        End();
+        return most;
     }
 
     private static void WritePackedScores(CodeWriter w, KernelPlan p, VectorSyntax v, int rows)
@@ -781,7 +898,6 @@ internal static class KernelEmitter
             for (int c = 0; c < nc; c++)
             {
                 string value = scaled ? $"{acc(r, c)} * b" : acc(r, c);
-                if (s.Softcap > 0) value = $"global::AttentionGen.Runtime.KernelSoftcap.Apply({value}, Softcap)";
                 if (fused && value != acc(r, c))
                 {
                     w.Line($"{acc(r, c)} = {value};");
@@ -789,6 +905,17 @@ internal static class KernelEmitter
                 }
                 w.Line($"{v.Static}.StoreUnsafe({value}, ref s{r}, (nuint)(p * PanelWidth + {c * lanes}));");
             }
+        }
+        if (s.Softcap > 0)
+        {
+            // Softcap the stored panel row by row: one inlined copy of tanh per vector of the panel, not one per accumulator.
+            if (rows > 1) w.Open($"for (int r = 0; r < {rows}; r++)");
+            w.Line($"ref float sp = ref {unsafeAdd}(ref s0, {(rows > 1 ? "r * ScoreStride + " : "")}p * PanelWidth);");
+            if (nc > 1) w.Open($"for (int c = 0; c < PanelWidth; c += {lanes})");
+            string at = nc > 1 ? "(nuint)c" : "0";
+            w.Line($"{v.Static}.StoreUnsafe(global::AttentionGen.Runtime.KernelSoftcap.Apply({v.Static}.LoadUnsafe(ref sp, {at}), Softcap), ref sp, {at});");
+            if (nc > 1) w.Close();
+            if (rows > 1) w.Close();
         }
         if (fused && fullPanels > 0)
         {
@@ -806,9 +933,9 @@ internal static class KernelEmitter
 
     /// <summary>
     /// True when the row blocks reduce each row's maximum in the Q·Kᵀ epilogue (used by unpadded calls without a mask):
-    /// packed keys and no band (a banded row's keys start and end inside a panel).
+    /// packed keys, no band (a banded row's keys start and end inside a panel) and no softcap (softcapped panels are capped row by row after the store).
     /// </summary>
-    private static bool FusedMax(KernelPlan p) => !p.InPlaceKeys && !p.Shape.Banded;
+    private static bool FusedMax(KernelPlan p) => !p.InPlaceKeys && !p.Shape.Banded && p.Shape.Softcap == 0;
 
     /// <summary>
     /// True when the softmax of a block runs its rows in one interleaved loop: every row's keys start at 0 (no window),
@@ -822,7 +949,7 @@ internal static class KernelEmitter
     /// <summary>How a P·V strip walks the keys: [Start, End) for every row, then (when Guarded) the rest of the band row by row.</summary>
     private sealed record StripBand(string Start, string End, bool Guarded, System.Func<int, string> Lo, System.Func<int, string> Hi);
 
-    private static void WriteStrip(CodeWriter w, KernelPlan p, VectorSyntax pv, int rows, StripBand band, string stride, Strip st, string baseExpr, bool lastVectorPartial)
+    private static void WriteStrip(CodeWriter w, KernelPlan p, VectorSyntax pv, int rows, StripBand band, string stride, Strip st, string baseExpr, bool lastVectorPartial, bool storeFirstN)
     {
         int vl = p.ValueLanes;
         string unsafeAdd = "global::System.Runtime.CompilerServices.Unsafe.Add";
@@ -871,6 +998,7 @@ internal static class KernelEmitter
         }
         for (int r = 0; r < rows; r++)
         {
+            if (storeFirstN && r > 0) w.Open($"if (n > {r})");
             w.Line($"pj = {pv.Static}.Create(f{r});");
             for (int c = 0; c < st.Count; c++)
             {
@@ -890,6 +1018,7 @@ internal static class KernelEmitter
                     }
                 }
             }
+            if (storeFirstN && r > 0) w.Close();
         }
     }
 

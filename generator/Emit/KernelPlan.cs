@@ -44,9 +44,11 @@ internal sealed class KernelPlan
         PaddedKeys = Panels * PanelWidth;
 
         // The reduction over the head dimension: fully unrolled when short, else a loop over unrolled chunks
-        // whose body stays near 200 statements (readable files, < 1,500 lines; the loop costs little).
+        // whose body stays near 100 statements: the Q·Kᵀ micro-kernel is compiled fully optimised on the first call, and
+        // chunks of 4 instead of 8 steps (8-row Vector512 blocks) cut its JIT time from ~2.0 to ~1.5 ms with no measurable
+        // loss (docs/kernel-design.md, "First call (JIT) and the JIT budget").
         int statementsPerStep = ScoreVectorsPerPanel + RowsPerBlock * (1 + ScoreVectorsPerPanel);
-        int chunk = statementsPerStep * 16 <= 220 ? 16 : statementsPerStep * 8 <= 220 ? 8 : 4;
+        int chunk = statementsPerStep * 16 <= 110 ? 16 : statementsPerStep * 8 <= 110 ? 8 : 4;
         if (compact) chunk = 4;
         DimUnroll = shape.HeadDim <= chunk ? shape.HeadDim : chunk;
 
@@ -87,7 +89,9 @@ internal sealed class KernelPlan
         // lanes − 1 floats past the padded keys, so windowed score rows get one vector of slack.
         ScoreStride = PaddedKeys + (shape.HasWindow ? lanes : 0);
         ScoreFloats = RowsPerBlock * ScoreStride;
-        ScratchFloats = PackedKeyFloats + PackedValueFloats + ScoreFloats;
+        // After the score rows: each row's maximum (one vector per row) and f_r = 1/Σ, handed between the micro-kernels.
+        StatsFloats = (RowsPerBlock + 1) * lanes;
+        ScratchFloats = PackedKeyFloats + PackedValueFloats + ScoreFloats + StatsFloats;
     }
 
     /// <summary>Kernels with at most this many query rows read K and V in place instead of packing them.</summary>
@@ -124,6 +128,8 @@ internal sealed class KernelPlan
     public int PackedKeyFloats { get; }
     public int PackedValueFloats { get; }
     public int ScoreFloats { get; }
+    /// <summary>Floats after the score rows for the row maxima and the factors 1/Σ.</summary>
+    public int StatsFloats { get; }
     /// <summary>Floats between score rows of a block.</summary>
     public int ScoreStride { get; }
     public int ScratchFloats { get; }

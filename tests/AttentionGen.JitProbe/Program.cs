@@ -1,9 +1,12 @@
 using System;
+using System.Diagnostics;
+using System.Globalization;
 using System.Runtime;
 using AttentionGen;
 
-// Calls each kernel once and prints its first-call time (JIT included). The parent test reads the
-// JIT's own summary of every compiled method; this program only has to make the JIT compile them.
+// Calls each kernel once and prints its first call's JIT time (JitInfo.GetCompilationTime, this thread) and wall-clock
+// time (JIT included), then the wall-clock time of a second call for comparison. The parent test (JitBudgetTests) reads
+// the JIT's own summary of every compiled method; this program only has to make the JIT compile them.
 Probe<P_H1_S16_D64>();
 Probe<P_H8_S32_D8>();
 Probe<P_H4_S64_D32>();
@@ -17,6 +20,7 @@ Probe<P_H2_S64_D1024>();
 Probe<P_H3_S37_D17_Causal>();
 Probe<P_H8_Kv2_S512_D128_CausalWindow_Softcap>();
 Probe<P_H4_S100_K300_D24_WindowBottomRight>();
+Probe<P_H8_S2_K512_D64>();
 ProbeForward();
 return 0;
 
@@ -31,9 +35,14 @@ static void ProbeForward()
     float[] o = new float[x.Length];
     for (int i = 0; i < x.Length; i++) x[i] = (i % 7) * 0.1f;
     TimeSpan before = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
+    long start = Stopwatch.GetTimestamp();
     P_H12_S128_D64_Proj.Forward(x, weights, o);
+    TimeSpan wall = Stopwatch.GetElapsedTime(start);
     TimeSpan jit = System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - before;
-    Console.WriteLine($"{nameof(P_H12_S128_D64_Proj)}.Forward: first-call JIT time {jit.TotalMilliseconds:F2} ms");
+    start = Stopwatch.GetTimestamp();
+    P_H12_S128_D64_Proj.Forward(x, weights, o);
+    TimeSpan second = Stopwatch.GetElapsedTime(start);
+    Report(nameof(P_H12_S128_D64_Proj) + ".Forward", jit, wall, second);
 }
 
 static void Probe<T>() where T : IAttentionKernel<T>
@@ -44,10 +53,19 @@ static void Probe<T>() where T : IAttentionKernel<T>
     for (int i = 0; i < x.Length; i++) x[i] = (i % 7) * 0.1f;
     for (int i = 0; i < kv.Length; i++) kv[i] = (i % 5) * 0.1f;
     TimeSpan before = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
+    long start = Stopwatch.GetTimestamp();
     T.Attend(x, kv, kv, o);
+    TimeSpan wall = Stopwatch.GetElapsedTime(start);
     TimeSpan jit = System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - before;
-    Console.WriteLine($"{typeof(T).Name}: first-call JIT time {jit.TotalMilliseconds:F2} ms");
+    start = Stopwatch.GetTimestamp();
+    T.Attend(x, kv, kv, o);
+    TimeSpan second = Stopwatch.GetElapsedTime(start);
+    Report(typeof(T).Name, jit, wall, second);
 }
+
+static void Report(string name, TimeSpan jit, TimeSpan wall, TimeSpan second) =>
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{name,-42} first call: JIT {jit.TotalMilliseconds,6:F2} ms, wall {wall.TotalMilliseconds,7:F2} ms; second call wall {second.TotalMilliseconds,7:F3} ms"));
 
 [Attention(16, 64, 1)] public partial struct P_H1_S16_D64 { }
 [Attention(32, 64, 8)] public partial struct P_H8_S32_D8 { }
@@ -63,4 +81,6 @@ static void Probe<T>() where T : IAttentionKernel<T>
 // The widest band methods: guarded P·V loops, per-row bands, softcap epilogue, grouped K/V heads, cross-attention.
 [Attention(512, 1024, 8, KvHeads = 2, Causal = true, Window = 64, Softcap = 30f)] public partial struct P_H8_Kv2_S512_D128_CausalWindow_Softcap { }
 [Attention(100, 96, 4, KeyLen = 300, Window = 20, CausalAlignment = CausalAlignment.BottomRight)] public partial struct P_H4_S100_K300_D24_WindowBottomRight { }
+// Two query rows over 512 keys (a decoding step): keys read in place.
+[Attention(2, 512, 8, KeyLen = 512)] public partial struct P_H8_S2_K512_D64 { }
 [Attention(128, 768, 12, Projections = true)] public partial struct P_H12_S128_D64_Proj { }
