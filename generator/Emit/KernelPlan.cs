@@ -13,9 +13,11 @@ internal readonly record struct Strip(int First, int Count);
 /// </summary>
 internal sealed class KernelPlan
 {
-    // Tile sizes per vector width (measured on Zen 5, see bench/RESULTS.md): rows per block, the most key
+    // Tile sizes per vector width (measured on Zen 5, see docs/kernel-design.md): rows per block, the most key
     // vectors per Q·Kᵀ panel, and the most value vectors per P·V strip.
     internal static int Rows512 = 8, KeyVectors512 = 2, ValueVectors512 = 2;
+    // Vector256: 6 rows × 2 vectors = 12 accumulators + 2 loads + 1 broadcast = 15 of AVX2's 16 registers
+    // (4-row blocks measured 7-13 % slower at H12-S128-d64 and H8-S512-d64).
     internal static int Rows256 = 6, KeyVectors256 = 2, ValueVectors256 = 2;
 
     /// <param name="shape">The validated shape.</param>
