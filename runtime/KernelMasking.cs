@@ -19,12 +19,12 @@ public static class KernelMasking
     /// Applies the mask of query row <paramref name="i"/> to its scores <c>row[lo..hi)</c> (absolute key indices):
     /// additive entries are added (−∞ masks exactly), false entries and 0 bits become −∞.
     /// </summary>
-    public static void Apply(ref float row, int lo, int hi, scoped in KernelMask mask, int i, int keyLen)
+    public static void Apply(ref float row, int lo, int hi, scoped in KernelMask mask, int i, int keyLen, float unit = 1f)
     {
         switch (mask.Kind)
         {
             case MaskKind.Additive:
-                ApplyAdditive(ref row, lo, hi, ref Unsafe.As<byte, float>(ref Unsafe.Add(ref mask.Data, (nint)i * keyLen * sizeof(float))));
+                ApplyAdditive(ref row, lo, hi, ref Unsafe.As<byte, float>(ref Unsafe.Add(ref mask.Data, (nint)i * keyLen * sizeof(float))), unit);
                 break;
             case MaskKind.Allowed:
                 ApplyAllowed(ref row, lo, hi, ref Unsafe.Add(ref mask.Data, (nint)i * keyLen));
@@ -35,24 +35,27 @@ public static class KernelMasking
         }
     }
 
-    private static void ApplyAdditive(ref float row, int lo, int hi, ref float m)
+    // s + m·unit (one rounding), −∞ where m is −∞. unit is log2 e for kernels that keep their scores in base-2 units.
+    private static void ApplyAdditive(ref float row, int lo, int hi, ref float m, float unit)
     {
         int j = lo;
         if (Vector256.IsHardwareAccelerated)
         {
             Vector256<float> minusInf = Vector256.Create(float.NegativeInfinity);
+            Vector256<float> u = Vector256.Create(unit);
             for (; j + 8 <= hi; j += 8)
             {
                 Vector256<float> mv = Vector256.LoadUnsafe(ref m, (nuint)j);
                 Vector256<float> sv = Vector256.LoadUnsafe(ref row, (nuint)j);
-                Vector256.ConditionalSelect(Vector256.Equals(mv, minusInf), minusInf, sv + mv).StoreUnsafe(ref row, (nuint)j);
+                Vector256<float> sum = unit == 1f ? sv + mv : KernelMath.Fma256(mv, u, sv);   // unit ≠ 1 only from a Vector512/Vector256 kernel (FMA present)
+                Vector256.ConditionalSelect(Vector256.Equals(mv, minusInf), minusInf, sum).StoreUnsafe(ref row, (nuint)j);
             }
         }
         for (; j < hi; j++)
         {
             float mj = Unsafe.Add(ref m, j);
             ref float s = ref Unsafe.Add(ref row, j);
-            s = float.IsNegativeInfinity(mj) ? float.NegativeInfinity : s + mj;
+            s = float.IsNegativeInfinity(mj) ? float.NegativeInfinity : unit == 1f ? s + mj : MathF.FusedMultiplyAdd(mj, unit, s);
         }
     }
 

@@ -37,6 +37,15 @@ public static partial class KernelMath
     private const float P3 = 4.1665795894e-2f;
     private const float P4 = 1.6666665459e-1f;
     private const float P5 = 5.0000001201e-1f;
+    // Exp2NonPositive: 2^f on [−0.5, 0.5], degree 6, fitted at the Chebyshev nodes (≤ 2.6e-9 relative before rounding,
+    // ≤ 1.4 ulp in float arithmetic); E0 = 1.
+    private const float Floor2 = -127.0f;         // round(y) = −127 builds 2ⁿ as +0
+    private const float E1 = 6.9314718246e-01f;
+    private const float E2 = 2.4022650719e-01f;
+    private const float E3 = 5.5503271520e-02f;
+    private const float E4 = 9.6180569381e-03f;
+    private const float E5 = 1.3400427997e-03f;
+    private const float E6 = 1.5461444855e-04f;
 
     // ---------------------------------------------------------------- Vector512
 
@@ -201,6 +210,28 @@ public static partial class KernelMath
         p = Fma512(p, r, Vector512.Create(P5));
         Vector512<float> y = Fma512(p, r * r, r) + Vector512<float>.One;
         return y * Vector512.ShiftLeft(t.AsInt32(), 23).AsSingle();
+    }
+
+    /// <summary>
+    /// 2^y for softmax arguments in base-2 units, <c>y = (s − max)·log2 e ≤ 0</c> (or NaN): the kernels keep their scores
+    /// multiplied by log2 e (folded into the Q·Kᵀ scale), so exp needs no range reduction by ln 2. n = round(y), f = y − n
+    /// (exact), 2^f by a degree-6 polynomial, 2ⁿ built from the rounding add: ≤ 2 ulp on [−126, 0], exactly 1 at 0. Arguments
+    /// are clamped at −127, where 2ⁿ is built as +0, so the result is exactly 0 below −126.5 (−∞ gives 0), and NaN stays NaN.
+    /// 7 multiply-add-pipe operations per vector against 11 for <see cref="ExpNonPositive(Vector512{float})"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp2NonPositive(Vector512<float> y)
+    {
+        Vector512<float> yc = Max512(Vector512.Create(Floor2), y);
+        Vector512<float> t = yc + Vector512.Create(Magic);
+        Vector512<float> f = yc - (t - Vector512.Create(Magic));
+        Vector512<float> p = Fma512(Vector512.Create(E6), f, Vector512.Create(E5));
+        p = Fma512(p, f, Vector512.Create(E4));
+        p = Fma512(p, f, Vector512.Create(E3));
+        p = Fma512(p, f, Vector512.Create(E2));
+        p = Fma512(p, f, Vector512.Create(E1));
+        p = Fma512(p, f, Vector512<float>.One);
+        return p * Vector512.ShiftLeft(t.AsInt32(), 23).AsSingle();
     }
 
     /// <summary>Lane-wise native maximum (a NaN lane may or may not win: callers handle NaN through exp).</summary>
@@ -369,6 +400,22 @@ public static partial class KernelMath
         }
         Vector256<float> mv = BroadcastMax256(Max256(m, m2));
         return mv.ToScalar() == float.NegativeInfinity ? Vector256<float>.Zero : mv;
+    }
+
+    /// <summary>2^y for base-2 softmax arguments, as <see cref="Exp2NonPositive(Vector512{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp2NonPositive(Vector256<float> y)
+    {
+        Vector256<float> yc = Max256(Vector256.Create(Floor2), y);
+        Vector256<float> t = yc + Vector256.Create(Magic);
+        Vector256<float> f = yc - (t - Vector256.Create(Magic));
+        Vector256<float> p = Fma256(Vector256.Create(E6), f, Vector256.Create(E5));
+        p = Fma256(p, f, Vector256.Create(E4));
+        p = Fma256(p, f, Vector256.Create(E3));
+        p = Fma256(p, f, Vector256.Create(E2));
+        p = Fma256(p, f, Vector256.Create(E1));
+        p = Fma256(p, f, Vector256<float>.One);
+        return p * Vector256.ShiftLeft(t.AsInt32(), 23).AsSingle();
     }
 
     /// <summary>As <see cref="ExpNonPositive(Vector512{float})"/>, with 8-lane vectors.</summary>

@@ -460,6 +460,11 @@ internal static class KernelEmitter
         w.Line($"private const int Maxima = {p.ScoreFloats};   // offset from the score rows of the row maxima handed from Q·Kᵀ to the softmax ({p.RowsPerBlock} vectors)");
         w.Line($"private const int Factors = Maxima + {p.RowsPerBlock * p.Lanes};   // offset of f_r = 1/Σ handed from the softmax to P·V and the rare paths");
         w.Line($"private const int ScratchFloats = {p.ScratchFloats};");
+        if (Base2(p))
+        {
+            w.Line("private const float Log2E = 1.44269504f;");
+            w.Line("private const float ScoreScale = Scale * Log2E;   // the scores are kept in base-2 units: the softmax takes 2^(s − max) with no range reduction by ln 2");
+        }
         w.Line();
 
         int R = p.RowsPerBlock;
@@ -653,7 +658,7 @@ internal static class KernelEmitter
         }
         Rare($"Mask{rows}(ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask)",
             "−∞ for masked keys, whatever q·k was; + the additive mask.",
-            r => w.Line($"global::AttentionGen.Runtime.KernelMasking.Apply({ScoreRow(r)}, {RowLo}, {RowHi}, in mask, i0 + {r}, KeyLen);"));
+            r => w.Line($"global::AttentionGen.Runtime.KernelMasking.Apply({ScoreRow(r)}, {RowLo}, {RowHi}, in mask, i0 + {r}, KeyLen{(Base2(p) ? ", Log2E" : "")});"));
         Rare($"Weights{rows}(ref float w, ref float s, int i0, int validKeys)",
             "The probabilities of the rows (0 for the keys a row does not see).",
             r => w.Line($"global::AttentionGen.Runtime.KernelWeights.StoreBand({ScoreRow(r)}, {RowLo}, {RowHi}, {Factor(r)}, ref {unsafeAdd}(ref w, (i0 + {r}) * KeyLen), KeyLen);"));
@@ -663,7 +668,7 @@ internal static class KernelEmitter
 
         // ---- Q·Kᵀ
         Hot($"Scores{rows}<TKeys>(ref float q, ref float kt, ref float s, int i0, int validKeys)",
-            $"Q·Kᵀ of rows i0..i0+{rows - 1}: scores{(s.Scale == 1f ? "" : " × Scale")} into the score rows{(fused && fullPanels > 0 ? "; each row's lane-wise maximum to s + Maxima" : "")}.");
+            $"Q·Kᵀ of rows i0..i0+{rows - 1}: scores{(Base2(p) ? " × Scale × log2 e" : s.Scale == 1f ? "" : " × Scale")} into the score rows{(fused && fullPanels > 0 ? "; each row's lane-wise maximum to s + Maxima" : "")}.");
         if (tail)
         {
             w.Line($"ref float q0 = ref {unsafeAdd}(ref q, i0 * Dim);");
@@ -686,10 +691,20 @@ internal static class KernelEmitter
         }
         else
         {
-            w.Line(s.Banded
-                ? $"int p0 = {(Lo(0) == "0" ? "0" : $"{Lo(0)} / PanelWidth")}, p1 = (hi{rows - 1} + PanelWidth - 1) / PanelWidth;   // panels outside the band are never computed"
-                : "int p0 = 0, p1 = (validKeys + PanelWidth - 1) / PanelWidth;");
-            WritePackedScores(w, p, v, rows);
+            bool narrowLast = NarrowLastPanel(p);
+            if (narrowLast)
+            {
+                // The band's last panel is often only partly inside it: when its keys fit in the first vector(s), only those are computed.
+                w.Line($"int p0 = {(Lo(0) == "0" ? "0" : $"{Lo(0)} / PanelWidth")}, p1 = hi{rows - 1} / PanelWidth, rest = hi{rows - 1} - p1 * PanelWidth;   // panels outside the band are never computed");
+                w.Line($"if (rest > {(p.ScoreVectorsPerPanel - 1) * p.Lanes}) {{ p1++; rest = 0; }}   // a last panel that needs its last vector is computed whole");
+            }
+            else
+            {
+                w.Line(s.Banded
+                    ? $"int p0 = {(Lo(0) == "0" ? "0" : $"{Lo(0)} / PanelWidth")}, p1 = (hi{rows - 1} + PanelWidth - 1) / PanelWidth;   // panels outside the band are never computed"
+                    : "int p0 = 0, p1 = (validKeys + PanelWidth - 1) / PanelWidth;");
+            }
+            WritePackedScores(w, p, v, rows, narrowLast);
             if (fused && fullPanels > 0)
             {
                 for (int r = 0; r < rows; r++) w.Line($"{v.Static}.StoreUnsafe(m{r}, ref s, Maxima{(r == 0 ? "" : $" + {r * p.Lanes}")});");
@@ -744,7 +759,7 @@ internal static class KernelEmitter
             for (int r = 0; r < group; r++)
             {
                 string at = r == 0 ? "(nuint)c" : $"(nuint)c + {r} * ScoreStride";   // rows addressed from one register
-                w.Line($"e = {km}.ExpNonPositive({v.Static}.LoadUnsafe(ref {sg}, {at}) - m{r});");
+                w.Line($"e = {km}.{(Base2(p) ? "Exp2NonPositive" : "ExpNonPositive")}({v.Static}.LoadUnsafe(ref {sg}, {at}) - m{r});");
                 w.Line($"{v.Static}.StoreUnsafe(e, ref {sg}, {at});");
                 w.Line($"z{r} += e;");
             }
@@ -836,13 +851,20 @@ internal static class KernelEmitter
         return most;
     }
 
-    private static void WritePackedScores(CodeWriter w, KernelPlan p, VectorSyntax v, int rows)
+    /// <summary>
+    /// True when a banded block computes the band's last panel with fewer key vectors when its keys fit in them
+    /// (causal S128 with 8-row Vector512 blocks: 72 instead of 80 keys per row on average).
+    /// </summary>
+    private static bool NarrowLastPanel(KernelPlan p) => p.Shape.Banded && !p.InPlaceKeys && p.ScoreVectorsPerPanel > 1;
+
+    private static void WritePackedScores(CodeWriter w, KernelPlan p, VectorSyntax v, int rows, bool narrowLast = false)
     {
         KernelShape s = p.Shape;
         int nc = p.ScoreVectorsPerPanel;
         int lanes = p.Lanes;
         string unsafeAdd = "global::System.Runtime.CompilerServices.Unsafe.Add";
-        w.Line($"// --- Q·Kᵀ: {rows} rows × {p.PanelWidth} keys per panel, {rows * nc} accumulators{(s.Scale == 1f ? "" : ", scaled by Scale")}{(s.Softcap > 0 ? ", softcapped" : "")} ---");
+        bool base2 = Base2(p);
+        w.Line($"// --- Q·Kᵀ: {rows} rows × {p.PanelWidth} keys per panel, {rows * nc} accumulators{(base2 ? ", scaled by ScoreScale" : s.Scale == 1f ? "" : ", scaled by Scale")}{(s.Softcap > 0 ? ", softcapped" : "")} ---");
         string acc(int r, int c) => $"a{r}_{c}";
         w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, nc).Select(c => "k" + c))}, b;");
         bool fused = FusedMax(p);
@@ -857,78 +879,91 @@ internal static class KernelEmitter
             }
         }
         w.Open("for (int p = p0; p < p1; p++)");
-        w.Line($"ref float kp = ref {unsafeAdd}(ref kt, p * (PanelWidth * HeadDim));");
-        for (int r = 0; r < rows; r++)
-        {
-            w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, nc).Select(c => acc(r, c) + $" = {v.Type}.Zero"))};");
-        }
-        int unroll = p.DimUnroll;
-        int loopEnd = s.HeadDim / unroll * unroll;
-        void Step(string dExpr, string kRef, int stepOffset)
-        {
-            for (int c = 0; c < nc; c++)
-            {
-                w.Line($"k{c} = {v.Static}.LoadUnsafe(ref {kRef}, {CodeWriter.Int(stepOffset * p.PanelWidth + c * lanes)});");
-            }
-            for (int r = 0; r < rows; r++)
-            {
-                w.Line($"b = {v.Static}.Create({unsafeAdd}(ref q{r}, {dExpr}));");
-                for (int c = 0; c < nc; c++)
-                {
-                    w.Line($"{acc(r, c)} = {v.Fma("b", "k" + c, acc(r, c))};");
-                }
-            }
-        }
-        if (loopEnd == s.HeadDim && unroll == s.HeadDim)
-        {
-            for (int t = 0; t < s.HeadDim; t++) Step(CodeWriter.Int(t), "kp", t);
-        }
-        else
-        {
-            w.Open($"for (int d = 0; d < {loopEnd}; d += {unroll})");
-            w.Line($"ref float kd = ref {unsafeAdd}(ref kp, d * PanelWidth);");
-            for (int t = 0; t < unroll; t++) Step(t == 0 ? "d" : $"d + {t}", "kd", t);
-            w.Close();
-            for (int t = loopEnd; t < s.HeadDim; t++) Step(CodeWriter.Int(t), "kp", t);
-        }
-        bool scaled = s.Scale != 1f;
-        if (scaled) w.Line($"b = {v.Static}.Create(Scale);");
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < nc; c++)
-            {
-                string value = scaled ? $"{acc(r, c)} * b" : acc(r, c);
-                if (fused && value != acc(r, c))
-                {
-                    w.Line($"{acc(r, c)} = {value};");
-                    value = acc(r, c);
-                }
-                w.Line($"{v.Static}.StoreUnsafe({value}, ref s{r}, (nuint)(p * PanelWidth + {c * lanes}));");
-            }
-        }
-        if (s.Softcap > 0)
-        {
-            // Softcap the stored panel row by row: one inlined copy of tanh per vector of the panel, not one per accumulator.
-            if (rows > 1) w.Open($"for (int r = 0; r < {rows}; r++)");
-            w.Line($"ref float sp = ref {unsafeAdd}(ref s0, {(rows > 1 ? "r * ScoreStride + " : "")}p * PanelWidth);");
-            if (nc > 1) w.Open($"for (int c = 0; c < PanelWidth; c += {lanes})");
-            string at = nc > 1 ? "(nuint)c" : "0";
-            w.Line($"{v.Static}.StoreUnsafe(global::AttentionGen.Runtime.KernelSoftcap.Apply({v.Static}.LoadUnsafe(ref sp, {at}), Softcap), ref sp, {at});");
-            if (nc > 1) w.Close();
-            if (rows > 1) w.Close();
-        }
-        if (fused && fullPanels > 0)
-        {
-            w.Open(fullPanels == p.Panels ? "if (!TKeys.Padded)" : $"if (!TKeys.Padded && p < {fullPanels})   // the last panel's lanes past KeyLen hold garbage: the softmax reads those keys itself");
-            for (int r = 0; r < rows; r++)
-            {
-                string max = string.Join("", Enumerable.Range(1, nc - 1).Select(_ => "global::AttentionGen.Runtime.KernelMath.MaxLanes("));
-                max = $"{max}{acc(r, 0)}" + string.Concat(Enumerable.Range(1, nc - 1).Select(c => $", {acc(r, c)})"));
-                w.Line($"m{r} = global::AttentionGen.Runtime.KernelMath.MaxLanes(m{r}, {max});");
-            }
-            w.Close();
-        }
+        Panel(nc, "p");
         w.Close();
+        if (narrowLast)
+        {
+            w.Open($"if (rest > 0)   // the band ends in the first {(nc == 2 ? "vector" : $"{nc - 1} vectors")} of panel p1: compute only {(nc == 2 ? "it" : "those")}");
+            w.Line("int p = p1;");
+            Panel(nc - 1, "p");
+            w.Close();
+        }
+
+        // One panel of Q·Kᵀ: `vectors` key vectors of the panel `pv` (the first ones when narrower than the panel).
+        void Panel(int vectors, string pv)
+        {
+            w.Line($"ref float kp = ref {unsafeAdd}(ref kt, {pv} * (PanelWidth * HeadDim));");
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, vectors).Select(c => acc(r, c) + $" = {v.Type}.Zero"))};");
+            }
+            int unroll = p.DimUnroll;
+            int loopEnd = s.HeadDim / unroll * unroll;
+            void Step(string dExpr, string kRef, int stepOffset)
+            {
+                for (int c = 0; c < vectors; c++)
+                {
+                    w.Line($"k{c} = {v.Static}.LoadUnsafe(ref {kRef}, {CodeWriter.Int(stepOffset * p.PanelWidth + c * lanes)});");
+                }
+                for (int r = 0; r < rows; r++)
+                {
+                    w.Line($"b = {v.Static}.Create({unsafeAdd}(ref q{r}, {dExpr}));");
+                    for (int c = 0; c < vectors; c++)
+                    {
+                        w.Line($"{acc(r, c)} = {v.Fma("b", "k" + c, acc(r, c))};");
+                    }
+                }
+            }
+            if (loopEnd == s.HeadDim && unroll == s.HeadDim)
+            {
+                for (int t = 0; t < s.HeadDim; t++) Step(CodeWriter.Int(t), "kp", t);
+            }
+            else
+            {
+                w.Open($"for (int d = 0; d < {loopEnd}; d += {unroll})");
+                w.Line($"ref float kd = ref {unsafeAdd}(ref kp, d * PanelWidth);");
+                for (int t = 0; t < unroll; t++) Step(t == 0 ? "d" : $"d + {t}", "kd", t);
+                w.Close();
+                for (int t = loopEnd; t < s.HeadDim; t++) Step(CodeWriter.Int(t), "kp", t);
+            }
+            bool scaled = base2 || s.Scale != 1f;
+            if (scaled) w.Line($"b = {v.Static}.Create({(base2 ? "ScoreScale" : "Scale")});");
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < vectors; c++)
+                {
+                    string value = scaled ? $"{acc(r, c)} * b" : acc(r, c);
+                    if (fused && value != acc(r, c))
+                    {
+                        w.Line($"{acc(r, c)} = {value};");
+                        value = acc(r, c);
+                    }
+                    w.Line($"{v.Static}.StoreUnsafe({value}, ref s{r}, (nuint)({pv} * PanelWidth + {c * lanes}));");
+                }
+            }
+            if (s.Softcap > 0)
+            {
+                // Softcap the stored panel row by row: one inlined copy of tanh per vector of the panel, not one per accumulator.
+                if (rows > 1) w.Open($"for (int r = 0; r < {rows}; r++)");
+                w.Line($"ref float sp = ref {unsafeAdd}(ref s0, {(rows > 1 ? "r * ScoreStride + " : "")}{pv} * PanelWidth);");
+                if (vectors > 1) w.Open($"for (int c = 0; c < {(vectors == nc ? "PanelWidth" : CodeWriter.Int(vectors * lanes))}; c += {lanes})");
+                string at = vectors > 1 ? "(nuint)c" : "0";
+                w.Line($"{v.Static}.StoreUnsafe(global::AttentionGen.Runtime.KernelSoftcap.Apply({v.Static}.LoadUnsafe(ref sp, {at}), Softcap), ref sp, {at});");
+                if (vectors > 1) w.Close();
+                if (rows > 1) w.Close();
+            }
+            if (fused && fullPanels > 0)
+            {
+                w.Open(fullPanels == p.Panels ? "if (!TKeys.Padded)" : $"if (!TKeys.Padded && {pv} < {fullPanels})   // the last panel's lanes past KeyLen hold garbage: the softmax reads those keys itself");
+                for (int r = 0; r < rows; r++)
+                {
+                    string max = string.Join("", Enumerable.Range(1, vectors - 1).Select(_ => "global::AttentionGen.Runtime.KernelMath.MaxLanes("));
+                    max = $"{max}{acc(r, 0)}" + string.Concat(Enumerable.Range(1, vectors - 1).Select(c => $", {acc(r, c)})"));
+                    w.Line($"m{r} = global::AttentionGen.Runtime.KernelMath.MaxLanes(m{r}, {max});");
+                }
+                w.Close();
+            }
+        }
     }
 
     /// <summary>
@@ -942,6 +977,14 @@ internal static class KernelEmitter
     /// so the rows share the vector boundaries.
     /// </summary>
     private static bool Interleaved(KernelPlan p) => !p.InPlaceKeys && !p.Shape.HasWindow;
+
+    /// <summary>
+    /// True when the row blocks keep their scores in base-2 units (× log2 e, folded into the Q·Kᵀ scale) and the softmax
+    /// takes 2^x (<c>KernelMath.Exp2NonPositive</c>: 7 multiply-add-pipe operations per vector instead of 11): the
+    /// interleaved softmax of packed keys without a softcap (a softcap is applied to the scores in natural units). Additive
+    /// masks are added × log2 e.
+    /// </summary>
+    private static bool Base2(KernelPlan p) => Interleaved(p) && p.Shape.Softcap == 0;
 
     /// <summary>Panels whose every lane is a key (KeyLen / PanelWidth).</summary>
     private static int FullPanels(KernelPlan p) => p.Shape.KeyLen / p.PanelWidth;

@@ -167,6 +167,63 @@ public sealed class EdgeValueKernelMathTests
         Assert.True(worst <= 2.0, $"{width} ExpNonPositive: max error {worst:F3} ulp at x = {worstX:R}");
     }
 
+    // ------------------------------------------------------------------ 2^y of the base-2 softmax passes (arguments ≤ 0)
+
+    private static float[] Exp2NonPositive(string width, float[] x)
+    {
+        float[] y = new float[x.Length];
+        int lanes = width == "Vector512" ? 16 : 8;
+        for (int i = 0; i < x.Length; i += lanes)
+        {
+            if (lanes == 16) KernelMath.Exp2NonPositive(Vector512.Create(x.AsSpan(i, 16))).CopyTo(y.AsSpan(i, 16));
+            else KernelMath.Exp2NonPositive(Vector256.Create(x.AsSpan(i, 8))).CopyTo(y.AsSpan(i, 8));
+        }
+        return y;
+    }
+
+    [Theory, MemberData(nameof(Widths))]
+    public void Exp2NonPositiveEdgeValues(string width)
+    {
+        float[] x =
+        {
+            0f, -0f, -1e-30f, -float.Epsilon, float.NegativeInfinity, float.MinValue, -1e30f, -200f,
+            -127f, -126.6f, float.NaN, -float.NaN, -1f, -10f, -126f, -0.5f,
+        };
+        float[] y = Exp2NonPositive(width, x);
+        for (int i = 0; i < 4; i++) Assert.True(y[i] == 1f, $"{width} Exp2NonPositive({x[i]:R}) must be 1, got {y[i]:R}");
+        for (int i = 4; i < 10; i++) Assert.True(y[i] == 0f && !float.IsNegative(y[i]), $"{width} Exp2NonPositive({x[i]:R}) must be +0, got {y[i]:R}");
+        Assert.True(float.IsNaN(y[10]) && float.IsNaN(y[11]), $"{width} Exp2NonPositive(NaN) must be NaN, got {y[10]}, {y[11]}");
+        for (int i = 12; i < 16; i++)
+        {
+            double exact = Math.Pow(2, x[i]);
+            Assert.True(Math.Abs(y[i] - exact) <= 2 * Ulp((float)exact), $"{width} Exp2NonPositive({x[i]:R}) = {y[i]:R}, exact {exact:R}");
+        }
+    }
+
+    [Theory, MemberData(nameof(Widths))]
+    public void Exp2NonPositiveIsWithinTwoUlpOnTheSoftmaxRange(string width)
+    {
+        // 2^18 evenly spaced points of [−126, 0] plus every 256th float bit pattern in it (dense near 0, where the
+        // polynomial's relative error matters most; every half-integer boundary of the rounding is crossed).
+        const int Grid = 1 << 18;
+        int patterns = BitConverter.SingleToInt32Bits(126f) / 256;
+        int total = (Grid + patterns + 15) & ~15;
+        float[] x = new float[total];
+        for (int i = 0; i < Grid; i++) x[i] = (float)(-126.0 * i / (Grid - 1));
+        for (int i = 0; i < patterns; i++) x[Grid + i] = -BitConverter.Int32BitsToSingle(i * 256);
+        float[] y = Exp2NonPositive(width, x);
+        double worst = 0;
+        float worstX = 0;
+        for (int i = 0; i < total; i++)
+        {
+            double exact = Math.Pow(2, x[i]);
+            double ulps = Math.Abs(y[i] - exact) / Ulp((float)exact);
+            if (ulps > worst) { worst = ulps; worstX = x[i]; }
+        }
+        _output.WriteLine($"{width} Exp2NonPositive on [-126, 0], {total} points: max error {worst:F3} ulp at x = {worstX:R}");
+        Assert.True(worst <= 2.0, $"{width} Exp2NonPositive: max error {worst:F3} ulp at x = {worstX:R}");
+    }
+
     [Theory, MemberData(nameof(Widths))]
     public void RowMaxMergesTheEpilogueMaximumAndMasksPastTheRow(string width)
     {
