@@ -95,6 +95,8 @@ internal static class TransposedEmitter
         w.Line("// so the softmax's max and sum over the keys are lane-wise. qt: the block's queries transposed [HeadDim][lanes];");
         w.Line("// k, v and o point at the head's first column; w: the head's probabilities [SeqLen, KeyLen] or a null reference;");
         w.Line("// s: scores [KeyLen][lanes]; c: the output columns [HeadDim][lanes]; p: the probabilities [KeyLen][lanes].");
+        w.Line("// Hot, like the row blocks' micro-kernels: compiled once fully optimised, no tier-0 code and no rejit while it runs.");
+        w.Line(KernelEmitter.HotAttribute);
         w.Open("private static void Lanes(ref float qt, ref float k, ref float v, ref float o, ref float w, ref float s, ref float c, ref float p, int r0, int validKeys)");
         if (qInRegs)
         {

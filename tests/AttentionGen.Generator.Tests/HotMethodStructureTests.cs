@@ -40,6 +40,8 @@ public sealed class HotMethodStructureTests
     [InlineData("64, 2048, 2")]                                               // head dimension 1024
     [InlineData("16384, 1024, 1, Causal = true")]                             // the shape limits
     [InlineData("2, 512, 8, KeyLen = 512")]                                   // keys read in place
+    [InlineData("32, 64, 8")]                                                 // ≤ 32 keys, head dimension 8: rows as the vector lanes too
+    [InlineData("32, 64, 8, Causal = true")]
     public void RowBlocksAreSmallGlueOverHotMicroKernels(string attribute)
     {
         string source = $"using AttentionGen;\nnamespace Hot;\n[Attention({attribute})] public partial struct K {{ }}\n";
@@ -89,10 +91,18 @@ public sealed class HotMethodStructureTests
                 }
                 blocks++;
             }
+            // The rows-as-lanes kernel (≤ 32 keys, narrow heads) is one hot method: no tier-0 code, no rejit while it runs.
+            if (methods.FirstOrDefault(m => m.Identifier.Text == "Lanes") is { } lanes)
+            {
+                Assert.True(IsHot(lanes), $"{path}.Lanes must be marked AggressiveOptimization");
+                int statements = Statements(lanes);
+                _output.WriteLine($"[{attribute}] {path}.Lanes: {statements} statements");
+                Assert.True(statements <= MaxHotStatements, $"{path}.Lanes: {statements} statements, over {MaxHotStatements}");
+            }
             // Nothing else in the path is hot: the hot set is exactly the micro-kernels.
             foreach (MethodDeclarationSyntax m in methods.Where(IsHot))
             {
-                Assert.Matches("^(Rows|Scores|Softmax|Values)[0-9]+$", m.Identifier.Text);
+                Assert.Matches("^((Rows|Scores|Softmax|Values)[0-9]+|Lanes)$", m.Identifier.Text);
             }
         }
         Assert.True(blocks >= 2, "expected a row block on each vector path");
