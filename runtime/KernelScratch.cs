@@ -28,20 +28,30 @@ public static class KernelScratch
     internal static ref float Get(ref float[]? slot, int length)
     {
         float[]? buffer = slot;
-        if (buffer is null || buffer.Length < length)
+        if (buffer is null || buffer.Length < length + AlignFloats)
         {
             buffer = Grow(ref slot, length);
         }
-        return ref MemoryMarshal.GetArrayDataReference(buffer);
+        // The buffer is pinned (it never moves), so the offset that puts its start on a 64-byte boundary is fixed: packed
+        // panels, score rows and the values a kernel loads as whole vectors then never straddle two cache lines.
+        ref float data = ref MemoryMarshal.GetArrayDataReference(buffer);
+        return ref Unsafe.Add(ref data, AlignOffset(ref data));
     }
+
+    /// <summary>Floats of slack for the alignment offset (64 bytes).</summary>
+    private const int AlignFloats = 16;
+
+    /// <summary>Floats from <paramref name="data"/> to the next 64-byte boundary (0-15).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int AlignOffset(ref float data) => (int)((0 - (nuint)Unsafe.AsPointer(ref data)) & 63) >> 2;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static float[] Grow(ref float[]? slot, int length)
     {
         // Round up to 4 KiB of floats so shapes of similar size share one buffer; extra 64 floats of slack
         // let vector loads of a last partial panel stay inside the array.
-        int size = checked(((length + 64 + 1023) / 1024) * 1024);
-        float[] buffer = GC.AllocateUninitializedArray<float>(size, pinned: false);
+        int size = checked(((length + 64 + AlignFloats + 1023) / 1024) * 1024);
+        float[] buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
         slot = buffer;
         return buffer;
     }
