@@ -531,7 +531,6 @@ internal static class KernelEmitter
 
     private static string Plus(int n) => n == 0 ? "" : n > 0 ? $" + {n}" : $" - {-(long)n}";
 
-    /// <summary>The attribute that makes the JIT compile a hot micro-kernel once, fully optimised: no tier-0 code, no instrumentation, no OSR, no later rejit.</summary>
     /// <summary>
     /// Rows interleaved in one exp pass of the softmax micro-kernel. With the base-2 exp, 2 rows measured as fast as 4 at
     /// H4-S64-d32 and H12-S128-d64 (dense and causal), and each inlined copy of exp costs ~0.2 ms of JIT on the first call.
@@ -541,6 +540,7 @@ internal static class KernelEmitter
     /// <summary>Keeps a rare path out of the hot glue: compiled only when a call needs it.</summary>
     internal const string RareAttribute = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]";
 
+    /// <summary>The attribute that makes the JIT compile a hot micro-kernel once, fully optimised: no tier-0 code, no instrumentation, no OSR, no later rejit.</summary>
     internal const string HotAttribute = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
     /// <summary>

@@ -116,14 +116,17 @@ public sealed class EdgeValueKernelMathTests
 
     // ------------------------------------------------------------------ exp of the softmax passes (arguments ≤ 0)
 
-    private static float[] ExpNonPositive(string width, float[] x)
+    private static float[] ExpNonPositive(string width, float[] x) => Map(width, x, KernelMath.ExpNonPositive, KernelMath.ExpNonPositive);
+
+    /// <summary>One of the vector functions applied to <paramref name="x"/> (a multiple of 16 floats) on the given width.</summary>
+    private static float[] Map(string width, float[] x, Func<Vector512<float>, Vector512<float>> f512, Func<Vector256<float>, Vector256<float>> f256)
     {
         float[] y = new float[x.Length];
         int lanes = width == "Vector512" ? 16 : 8;
         for (int i = 0; i < x.Length; i += lanes)
         {
-            if (lanes == 16) KernelMath.ExpNonPositive(Vector512.Create(x.AsSpan(i, 16))).CopyTo(y.AsSpan(i, 16));
-            else KernelMath.ExpNonPositive(Vector256.Create(x.AsSpan(i, 8))).CopyTo(y.AsSpan(i, 8));
+            if (lanes == 16) f512(Vector512.Create(x.AsSpan(i, 16))).CopyTo(y.AsSpan(i, 16));
+            else f256(Vector256.Create(x.AsSpan(i, 8))).CopyTo(y.AsSpan(i, 8));
         }
         return y;
     }
@@ -169,17 +172,7 @@ public sealed class EdgeValueKernelMathTests
 
     // ------------------------------------------------------------------ 2^y of the base-2 softmax passes (arguments ≤ 0)
 
-    private static float[] Exp2NonPositive(string width, float[] x)
-    {
-        float[] y = new float[x.Length];
-        int lanes = width == "Vector512" ? 16 : 8;
-        for (int i = 0; i < x.Length; i += lanes)
-        {
-            if (lanes == 16) KernelMath.Exp2NonPositive(Vector512.Create(x.AsSpan(i, 16))).CopyTo(y.AsSpan(i, 16));
-            else KernelMath.Exp2NonPositive(Vector256.Create(x.AsSpan(i, 8))).CopyTo(y.AsSpan(i, 8));
-        }
-        return y;
-    }
+    private static float[] Exp2NonPositive(string width, float[] x) => Map(width, x, KernelMath.Exp2NonPositive, KernelMath.Exp2NonPositive);
 
     [Theory, MemberData(nameof(Widths))]
     public void Exp2NonPositiveEdgeValues(string width)
