@@ -462,7 +462,7 @@ internal static class KernelEmitter
         w.Line($"private const int ScratchFloats = {p.ScratchFloats};");
         if (Base2(p))
         {
-            w.Line("private const float Log2E = 1.44269504f;");
+            w.Line($"private const float Log2E = {Log2E};");
             w.Line("private const float ScoreScale = Scale * Log2E;   // the scores are kept in base-2 units: the softmax takes 2^(s − max) with no range reduction by ln 2");
         }
         w.Line();
@@ -536,6 +536,9 @@ internal static class KernelEmitter
     /// H4-S64-d32 and H12-S128-d64 (dense and causal), and each inlined copy of exp costs ~0.2 ms of JIT on the first call.
     /// </summary>
     internal static int ExpRows = 2;
+
+    /// <summary>log2 e as a float literal: the factor that puts scores in base-2 units (both the row blocks and the rows-as-lanes path).</summary>
+    internal const string Log2E = "1.44269504f";
 
     /// <summary>Keeps a rare path out of the hot glue: compiled only when a call needs it.</summary>
     internal const string RareAttribute = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]";

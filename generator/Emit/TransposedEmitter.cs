@@ -146,7 +146,7 @@ internal static class TransposedEmitter
         if (used >= 2) w.Line("x0 += x1;");
         // Without a softcap the scores are kept in base-2 units (× log2 e with the scale) and the softmax takes 2^x.
         bool base2 = s.Softcap == 0;
-        if (s.Scale != 1f || base2) w.Line($"x0 *= {V}.Create({(base2 ? "Scale * 1.44269504f" : "Scale")});");
+        if (s.Scale != 1f || base2) w.Line($"x0 *= {V}.Create({(base2 ? $"Scale * {KernelEmitter.Log2E}" : "Scale")});");
         if (s.Softcap > 0) w.Line("x0 = global::AttentionGen.Runtime.KernelSoftcap.Apply(x0, Softcap);");
         if (s.Banded)
         {
