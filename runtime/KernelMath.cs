@@ -189,6 +189,14 @@ public static partial class KernelMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Reciprocal(float sum) => sum == 0f ? 0f : 1f / sum;
 
+    /// <summary>1/Σ of a softmax row from its lane-wise partial sums (<see cref="Reciprocal"/> of <see cref="SumAcross(Vector512{float})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float InverseSum(Vector512<float> sums) => Reciprocal(SumAcross(sums));
+
+    /// <summary>1/Σ of a softmax row from its lane-wise partial sums (<see cref="Reciprocal"/> of <see cref="SumAcross(Vector256{float})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float InverseSum(Vector256<float> sums) => Reciprocal(SumAcross(sums));
+
     /// <summary>
     /// exp for softmax arguments <c>x = s − max ≤ 0</c> (or NaN): as <see cref="Exp(Vector512{float})"/> without
     /// the upper clamp and the final select (same accuracy, ≤ 2 ulp on [−87.3, 0]). Arguments are clamped at −88, where round(x·log2e) = −127 builds

@@ -458,7 +458,9 @@ internal static class KernelEmitter
             w.Line($"private const int PackedValueFloats = {p.PackedValueFloats};");
         }
         w.Line($"private const int Maxima = {p.ScoreFloats};   // offset from the score rows of the row maxima handed from Q·Kᵀ to the softmax ({p.RowsPerBlock} vectors)");
-        w.Line($"private const int Factors = Maxima + {p.RowsPerBlock * p.Lanes};   // offset of f_r = 1/Σ handed from the softmax to P·V and the rare paths");
+        w.Line(Interleaved(p)
+            ? $"private const int Sums = Maxima + {p.RowsPerBlock * p.Lanes};   // each row's lane-wise Σ (one vector per row), handed from the softmax to P·V and the rare paths, which reduce it to f_r = 1/Σ"
+            : $"private const int Factors = Maxima + {p.RowsPerBlock * p.Lanes};   // offset of f_r = 1/Σ handed from the softmax to P·V and the rare paths");
         w.Line($"private const int ScratchFloats = {p.ScratchFloats};");
         if (Base2(p))
         {
@@ -640,7 +642,9 @@ internal static class KernelEmitter
         string RowLo = s.Banded && s.HasWindow ? "lo" : "0";
         string RowHi = s.Banded ? "hi" : "validKeys";
         string ScoreRow(string r) => r == "0" ? "ref s" : $"ref {unsafeAdd}(ref s, {r} * ScoreStride)";
-        string Factor(string r) => $"{unsafeAdd}(ref s, Factors{(r == "0" ? "" : $" + {r}")})";
+        string Factor(string r) => Interleaved(p)
+            ? $"global::AttentionGen.Runtime.KernelMath.InverseSum({v.Static}.LoadUnsafe(ref s, {(r == "0" ? "(nuint)Sums" : $"(nuint)(Sums + {r} * {p.Lanes})")}))"
+            : $"{unsafeAdd}(ref s, Factors{(r == "0" ? "" : $" + {r}")})";
         void Rare(string signature, string what, Action<string> body)
         {
             w.Line();
@@ -718,7 +722,9 @@ internal static class KernelEmitter
         // ---- softmax
         bool interleaved = Interleaved(p);
         Hot($"Softmax{rows}<TKeys>(ref float s, int i0, int validKeys{(fused ? ", int from" : "")})",
-            $"Softmax of rows i0..i0+{rows - 1} in place; f_r = 1/Σ (0 for a row that sees no key) to s + Factors + r.");
+            interleaved
+                ? $"Softmax of rows i0..i0+{rows - 1} in place, unnormalised; each row's lane-wise Σ to s + Sums (P·V reduces it to f_r = 1/Σ, 0 for a row that sees no key, where its latency hides behind the FMAs)."
+                : $"Softmax of rows i0..i0+{rows - 1} in place; f_r = 1/Σ (0 for a row that sees no key) to s + Factors + r.");
         if (interleaved) w.Line("ref float s0 = ref s;");
         BandRows();
         if (interleaved)
@@ -750,11 +756,11 @@ internal static class KernelEmitter
                 w.Open($"for (int g = 0; g < {rows}; g += {group})");
                 w.Line($"ref float sg = ref {unsafeAdd}(ref s0, g * ScoreStride);");
             }
-            string G(int r) => groups ? (r == 0 ? "g" : $"g + {r}") : CodeWriter.Int(r);
+            // Row r of the group in the per-row vectors at `area` (Maxima, Sums).
+            string Stat(string area, int r) => groups ? $"(nuint)({area} + {(r == 0 ? "g" : $"(g + {r})")} * {lanes})" : $"{area}{(r == 0 ? "" : $" + {r * lanes}")}";
             for (int r = 0; r < group; r++)
             {
-                string off = groups ? $"(nuint)(Maxima + {(r == 0 ? "g" : $"(g + {r})")} * {lanes})" : $"Maxima{(r == 0 ? "" : $" + {r * lanes}")}";
-                w.Line($"{v.Type} m{r} = {v.Static}.LoadUnsafe(ref s, {off});");
+                w.Line($"{v.Type} m{r} = {v.Static}.LoadUnsafe(ref s, {Stat("Maxima", r)});");
             }
             w.Line($"{v.Type} e, {string.Join(", ", Enumerable.Range(0, group).Select(r => $"z{r} = {v.Type}.Zero"))};");
             w.Open($"for (int c = 0; c < {end}; c += {lanes})");
@@ -768,7 +774,7 @@ internal static class KernelEmitter
             w.Close();
             for (int r = 0; r < group; r++)
             {
-                w.Line($"{unsafeAdd}(ref s, Factors + {G(r)}) = {km}.Reciprocal({km}.SumAcross(z{r}));");
+                w.Line($"{v.Static}.StoreUnsafe(z{r}, ref s, {Stat("Sums", r)});");
             }
             if (groups) w.Close();
         }
@@ -807,7 +813,7 @@ internal static class KernelEmitter
             Refs("o", $"{unsafeAdd}(ref o, i0 * Dim)", "Dim");
         }
         w.Line("ref float s0 = ref s;");
-        for (int r = 0; r < rows; r++) w.Line($"float f{r} = {unsafeAdd}(ref s, Factors + {r});");
+        for (int r = 0; r < rows; r++) w.Line($"float f{r} = {Factor(CodeWriter.Int(r))};");
         BandRows();
         string stride = p.ValueStride;
         bool guarded = s.Banded && rows > 1;

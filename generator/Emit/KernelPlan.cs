@@ -91,8 +91,9 @@ internal sealed class KernelPlan
         // lanes − 1 floats past the padded keys, so windowed score rows get one vector of slack.
         ScoreStride = PaddedKeys + (shape.HasWindow ? lanes : 0);
         ScoreFloats = RowsPerBlock * ScoreStride;
-        // After the score rows: each row's maximum (one vector per row) and f_r = 1/Σ, handed between the micro-kernels.
-        StatsFloats = (RowsPerBlock + 1) * lanes;
+        // After the score rows: each row's maximum and its lane-wise Σ (one vector per row each; f_r = 1/Σ as a float
+        // for the windowed softmax), handed between the micro-kernels.
+        StatsFloats = 2 * RowsPerBlock * lanes;
         ScratchFloats = PackedKeyFloats + PackedValueFloats + ScoreFloats + StatsFloats;
     }
 
