@@ -189,6 +189,31 @@ public static partial class KernelMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Reciprocal(float sum) => sum == 0f ? 0f : 1f / sum;
 
+    /// <summary>
+    /// f_r = 1/Σ (<see cref="InverseSum(Vector512{float})"/>) of <paramref name="rows"/> softmax rows from their lane-wise
+    /// partial sums (one vector per row at <paramref name="sums"/>) to <paramref name="factors"/>[r]. The P·V micro-kernels
+    /// call it before their FMA loop, which does not depend on it, so that its latency (a horizontal sum and a division per
+    /// row) overlaps the FMAs; one shared copy keeps it out of every kernel's JIT time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void InverseSums512(ref float sums, ref float factors, int rows)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Unsafe.Add(ref factors, r) = InverseSum(Vector512.LoadUnsafe(ref sums, (nuint)(r * 16)));
+        }
+    }
+
+    /// <summary>As <see cref="InverseSums512"/>, for Vector256 partial sums (8 floats per row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void InverseSums256(ref float sums, ref float factors, int rows)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Unsafe.Add(ref factors, r) = InverseSum(Vector256.LoadUnsafe(ref sums, (nuint)(r * 8)));
+        }
+    }
+
     /// <summary>1/Σ of a softmax row from its lane-wise partial sums (<see cref="Reciprocal"/> of <see cref="SumAcross(Vector512{float})"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float InverseSum(Vector512<float> sums) => Reciprocal(SumAcross(sums));

@@ -458,9 +458,15 @@ internal static class KernelEmitter
             w.Line($"private const int PackedValueFloats = {p.PackedValueFloats};");
         }
         w.Line($"private const int Maxima = {p.ScoreFloats};   // offset from the score rows of the row maxima handed from Q·Kᵀ to the softmax ({p.RowsPerBlock} vectors)");
-        w.Line(Interleaved(p)
-            ? $"private const int Sums = Maxima + {p.RowsPerBlock * p.Lanes};   // each row's lane-wise Σ (one vector per row), handed from the softmax to P·V and the rare paths, which reduce it to f_r = 1/Σ"
-            : $"private const int Factors = Maxima + {p.RowsPerBlock * p.Lanes};   // offset of f_r = 1/Σ handed from the softmax to P·V and the rare paths");
+        if (Interleaved(p))
+        {
+            w.Line($"private const int Sums = Maxima + {p.RowsPerBlock * p.Lanes};   // each row's lane-wise Σ (one vector per row), handed from the softmax to P·V and the rare paths");
+            w.Line($"private const int Factors = Sums + {p.RowsPerBlock * p.Lanes};   // f_r = 1/Σ, reduced from Sums by P·V before its FMA loop");
+        }
+        else
+        {
+            w.Line($"private const int Factors = Maxima + {p.RowsPerBlock * p.Lanes};   // offset of f_r = 1/Σ handed from the softmax to P·V and the rare paths");
+        }
         w.Line($"private const int ScratchFloats = {p.ScratchFloats};");
         if (Base2(p))
         {
@@ -723,7 +729,7 @@ internal static class KernelEmitter
         bool interleaved = Interleaved(p);
         Hot($"Softmax{rows}<TKeys>(ref float s, int i0, int validKeys{(fused ? ", int from" : "")})",
             interleaved
-                ? $"Softmax of rows i0..i0+{rows - 1} in place, unnormalised; each row's lane-wise Σ to s + Sums (P·V reduces it to f_r = 1/Σ, 0 for a row that sees no key, where its latency hides behind the FMAs)."
+                ? $"Softmax of rows i0..i0+{rows - 1} in place, unnormalised; each row's lane-wise Σ to s + Sums (P·V reduces it to f_r = 1/Σ, 0 for a row that sees no key, before its FMA loop, which hides the latency)."
                 : $"Softmax of rows i0..i0+{rows - 1} in place; f_r = 1/Σ (0 for a row that sees no key) to s + Factors + r.");
         if (interleaved) w.Line("ref float s0 = ref s;");
         BandRows();
@@ -813,7 +819,11 @@ internal static class KernelEmitter
             Refs("o", $"{unsafeAdd}(ref o, i0 * Dim)", "Dim");
         }
         w.Line("ref float s0 = ref s;");
-        for (int r = 0; r < rows; r++) w.Line($"float f{r} = {Factor(CodeWriter.Int(r))};");
+        if (Interleaved(p))
+        {
+            w.Line($"global::AttentionGen.Runtime.KernelMath.InverseSums{p.Lanes * 32}(ref {unsafeAdd}(ref s, Sums), ref {unsafeAdd}(ref s, Factors), {rows});   // the loop below does not wait for it");
+        }
+        for (int r = 0; r < rows; r++) w.Line($"float f{r} = {unsafeAdd}(ref s, Factors + {r});");
         BandRows();
         string stride = p.ValueStride;
         bool guarded = s.Banded && rows > 1;

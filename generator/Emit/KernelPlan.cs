@@ -91,9 +91,9 @@ internal sealed class KernelPlan
         // lanes − 1 floats past the padded keys, so windowed score rows get one vector of slack.
         ScoreStride = PaddedKeys + (shape.HasWindow ? lanes : 0);
         ScoreFloats = RowsPerBlock * ScoreStride;
-        // After the score rows: each row's maximum and its lane-wise Σ (one vector per row each; f_r = 1/Σ as a float
-        // for the windowed softmax), handed between the micro-kernels.
-        StatsFloats = 2 * RowsPerBlock * lanes;
+        // After the score rows: each row's maximum and its lane-wise Σ (one vector per row each), then f_r = 1/Σ (one
+        // float per row, padded to a vector), handed between the micro-kernels.
+        StatsFloats = (2 * RowsPerBlock + (RowsPerBlock + lanes - 1) / lanes) * lanes;
         ScratchFloats = PackedKeyFloats + PackedValueFloats + ScoreFloats + StatsFloats;
     }
 

@@ -244,6 +244,31 @@ public sealed class EdgeValueKernelMathTests
         Assert.True(float.IsNaN(KernelMath.Reciprocal(float.NaN)));
     }
 
+    [Theory, MemberData(nameof(Widths))]
+    public void InverseSumsReduceEachRowsPartialSums(string width)
+    {
+        // Rows of lane-wise partial sums as the interleaved softmax leaves them: an ordinary row, a row that saw no key
+        // (all zeros: f = 0, its output is zeros), a row with a NaN lane (NaN stays NaN), one with a huge sum.
+        int lanes = width == "Vector512" ? 16 : 8;
+        float[][] rows =
+        {
+            Enumerable.Range(0, lanes).Select(j => 0.125f * (j + 1)).ToArray(),
+            new float[lanes],
+            Enumerable.Range(0, lanes).Select(j => j == lanes - 2 ? float.NaN : 1f).ToArray(),
+            Enumerable.Range(0, lanes).Select(j => j == 1 ? 3e38f : 0f).ToArray(),
+        };
+        float[] sums = rows.SelectMany(r => r).ToArray();
+        float[] factors = Enumerable.Repeat(-1f, rows.Length + 1).ToArray();
+        if (width == "Vector512") KernelMath.InverseSums512(ref sums[0], ref factors[0], rows.Length);
+        else KernelMath.InverseSums256(ref sums[0], ref factors[0], rows.Length);
+        double sum0 = rows[0].Sum(x => (double)x);
+        Assert.True(Math.Abs(factors[0] - 1 / sum0) <= 1e-7 / sum0, $"{width}: f0 = {factors[0]}, expected {1 / sum0}");
+        Assert.Equal(0f, factors[1]);
+        Assert.True(float.IsNaN(factors[2]), $"{width}: a NaN partial sum gave f = {factors[2]}");
+        Assert.Equal(1f / 3e38f, factors[3]);
+        Assert.Equal(-1f, factors[rows.Length]);   // nothing past the rows is written
+    }
+
     // ------------------------------------------------------------------ softmax row passes
 
     public static TheoryData<string> Passes() => new() { "512", "256", "scalar" };
