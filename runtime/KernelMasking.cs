@@ -112,40 +112,37 @@ public static class KernelMasking
     }
 
     /// <summary>True when <paramref name="rows"/> rows of <paramref name="cols"/> floats (rows <paramref name="stride"/> apart) are all finite.</summary>
+    /// <remarks>
+    /// One pass with no test per row: x·0 is ±0 for a finite x and NaN for ±∞ or NaN, and the bits of those products are
+    /// OR-ed together (a one-cycle chain), so the exponent bits of some lane end all set exactly when a value was not
+    /// finite (<see cref="KernelPacking.NotFinite(Vector256{float})"/>).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool AllFinite(ref float src, int rows, int cols, int stride)
     {
+        Vector256<float> products = Vector256<float>.Zero;
         for (int r = 0; r < rows; r++)
         {
             ref float row = ref Unsafe.Add(ref src, (nint)r * stride);
             int c = 0;
-            if (Vector256.IsHardwareAccelerated)
+            for (; c + 8 <= cols; c += 8)
             {
-                Vector256<float> acc = Vector256<float>.Zero;
-                for (; c + 8 <= cols; c += 8)
-                {
-                    Vector256<float> x = Vector256.LoadUnsafe(ref row, (nuint)c);
-                    acc += x - x;   // 0 for finite x, NaN for ±∞ or NaN
-                }
-                if (!Vector256.EqualsAll(acc, Vector256<float>.Zero))
-                {
-                    return false;
-                }
+                products |= Vector256.LoadUnsafe(ref row, (nuint)c) * Vector256<float>.Zero;
             }
             for (; c < cols; c++)
             {
-                if (!float.IsFinite(Unsafe.Add(ref row, c)))
-                {
-                    return false;
-                }
+                if (!float.IsFinite(Unsafe.Add(ref row, c))) return false;
             }
         }
-        return true;
+        return !KernelPacking.NotFinite(products);
     }
 
     /// <summary>
-    /// One output row of P·V for a masked call whose values hold a non-finite number: the keys the mask masks for
-    /// row <paramref name="i"/> are skipped (not multiplied by their zero weight), so their values never reach the
-    /// output. <c>o[d] = f · Σ_{j ∈ [lo, hi), not masked} p[j] · v[j, d]</c>.
+    /// One output row of P·V for a masked or causal call whose values hold a non-finite number: the keys the mask masks
+    /// for row <paramref name="i"/>, and the keys outside [lo, hi), are skipped (not multiplied by their zero weight), so
+    /// their values never reach the output. <c>o[d] = f · Σ_{j ∈ [lo, hi), not masked} p[j] · v[j, d]</c>, summed in key
+    /// order with one fused multiply-add per key as the P·V micro-kernels do, so the rows whose own keys are finite get
+    /// the same bits as they would from the micro-kernels (which add the exact zeros of the skipped keys instead).
     /// </summary>
     public static void ExactRow(ref float p, int lo, int hi, float f, ref float v, int stride, int headDim, ref float o, scoped in KernelMask mask, int i, int keyLen)
     {
@@ -163,7 +160,7 @@ public static class KernelMasking
             ref float vj = ref Unsafe.Add(ref v, (nint)j * stride);
             for (int d = 0; d < headDim; d++)
             {
-                Unsafe.Add(ref o, d) += pj * Unsafe.Add(ref vj, d);
+                Unsafe.Add(ref o, d) = MathF.FusedMultiplyAdd(pj, Unsafe.Add(ref vj, d), Unsafe.Add(ref o, d));
             }
         }
         for (int d = 0; d < headDim; d++)

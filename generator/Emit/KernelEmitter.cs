@@ -509,12 +509,26 @@ internal static class KernelEmitter
             w.Line("// The keys, transposed into panels so that keys are the vector lanes of the Q·Kᵀ tiles.");
             w.Line($"global::AttentionGen.Runtime.KernelPacking.PackKeyPanels(ref {unsafeAdd}(ref k, g * HeadDim), KvDim, validKeys, HeadDim, PanelWidth, ref kt);");
         }
-        if (p.PackValues)
+        string finite = p.PackValues
+            ? $"global::AttentionGen.Runtime.KernelPacking.PackRows(ref {unsafeAdd}(ref v, g * HeadDim), KvDim, validKeys, HeadDim, PaddedHeadDim, ref vp)"
+            : $"global::AttentionGen.Runtime.KernelMasking.AllFinite(ref vh, validKeys, HeadDim, {p.ValueStride})";
+        if (p.PackValues) w.Line("// The values, copied into contiguous rows of the head; PackRows also tells whether they are all finite.");
+        if (ZeroedBand(p))
         {
-            w.Line($"global::AttentionGen.Runtime.KernelPacking.PackRows(ref {unsafeAdd}(ref v, g * HeadDim), KvDim, validKeys, HeadDim, PaddedHeadDim, ref vp);");
+            w.Line("// A key outside a row's band (or masked) must not reach its output even as 0·∞ = NaN: P·V multiplies the exact zeros");
+            w.Line("// past each row's last key by their values, so values holding ∞ or NaN take the exact path.");
+            w.Line($"exactValues = !{finite};");
         }
-        w.Line("// A masked key's value must not reach the output even as 0·∞ = NaN: with a mask, values holding ∞ or NaN take the exact path.");
-        w.Line($"exactValues = masked && !global::AttentionGen.Runtime.KernelMasking.AllFinite(ref vh, validKeys, HeadDim, {p.ValueStride});");
+        else if (p.PackValues)
+        {
+            w.Line("// A masked key's value must not reach the output even as 0·∞ = NaN: with a mask, values holding ∞ or NaN take the exact path.");
+            w.Line($"exactValues = !{finite} && masked;");
+        }
+        else
+        {
+            w.Line("// A masked key's value must not reach the output even as 0·∞ = NaN: with a mask, values holding ∞ or NaN take the exact path.");
+            w.Line($"exactValues = masked && !{finite};");
+        }
         w.Close();
         if (p.InPlaceKeys)
         {
@@ -824,11 +838,17 @@ internal static class KernelEmitter
             w.Line($"global::AttentionGen.Runtime.KernelMath.InverseSums{p.Lanes * 32}(ref {unsafeAdd}(ref s, Sums), ref {unsafeAdd}(ref s, Factors), {rows});   // the loop below does not wait for it");
         }
         for (int r = 0; r < rows; r++) w.Line($"float f{r} = {unsafeAdd}(ref s, Factors + {r});");
-        BandRows();
+        bool zeroed = ZeroedBand(p);
+        if (!zeroed) BandRows();
         string stride = p.ValueStride;
-        bool guarded = s.Banded && rows > 1;
+        bool guarded = s.Banded && rows > 1 && !zeroed;
         w.Line($"// --- P·V: {rows} rows × {s.HeadDim} columns, strips of ≤ {p.MaxStripVectors} {p.ValueVectorName}(s) per row, then × f_r ---");
-        if (s.Banded)
+        if (zeroed)
+        {
+            Anchor();
+            w.Line($"int cLo = 0, cHi = {HiExpr(CodeWriter.Int(rows - 1))};   // the block's keys: a row's probabilities past its last key are exact zeros (its softmax set those scores to −∞), and its values are finite (or the exact path runs instead)");
+        }
+        else if (s.Banded)
         {
             w.Line($"int cLo = {Lo(rows - 1)}, cHi = {math}.Max({Hi(0)}, cLo);   // keys [cLo, cHi) are seen by every row of the block");
         }
@@ -989,6 +1009,13 @@ internal static class KernelEmitter
     /// packed keys, no band (a banded row's keys start and end inside a panel) and no softcap (softcapped panels are capped row by row after the store).
     /// </summary>
     private static bool FusedMax(KernelPlan p) => !p.InPlaceKeys && !p.Shape.Banded && p.Shape.Softcap == 0;
+
+    /// <summary>
+    /// True when P·V reads the keys of a causal block as one range for all its rows: the softmax leaves exact zeros past
+    /// each row's last key (up to the block's last), and Run sends values holding ∞ or NaN to the exact path, so no row
+    /// loop guards the diagonal (one strip body to compile instead of two).
+    /// </summary>
+    private static bool ZeroedBand(KernelPlan p) => p.Shape.Banded && !p.Shape.HasWindow && Interleaved(p);
 
     /// <summary>
     /// True when the softmax of a block runs its rows in one interleaved loop: every row's keys start at 0 (no window),
