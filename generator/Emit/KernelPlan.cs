@@ -46,11 +46,12 @@ internal sealed class KernelPlan
         PaddedKeys = Panels * PanelWidth;
 
         // The reduction over the head dimension: fully unrolled when short, else a loop over unrolled chunks
-        // whose body stays near 100 statements: the Q·Kᵀ micro-kernel is compiled fully optimised on the first call, and
-        // chunks of 4 instead of 8 steps (8-row Vector512 blocks) cut its JIT time from ~2.0 to ~1.5 ms with no measurable
-        // loss (docs/kernel-design.md, "First call (JIT) and the JIT budget").
+        // whose body stays near 50-100 statements: the Q·Kᵀ micro-kernel is compiled fully optimised on the first call.
+        // For 8-row Vector512 blocks (26 statements per step), chunks of 4 instead of 8 steps cut its JIT time from ~2.1 to
+        // ~1.5 ms dense, and chunks of 2 instead of 4 from ~2.0 to 1.5-1.8 ms causal, with no measurable loss either time
+        // (docs/kernel-design.md, "First call (JIT) and the JIT budget").
         int statementsPerStep = ScoreVectorsPerPanel + RowsPerBlock * (1 + ScoreVectorsPerPanel);
-        int chunk = statementsPerStep * 16 <= 110 ? 16 : statementsPerStep * 8 <= 110 ? 8 : 4;
+        int chunk = statementsPerStep * 16 <= 110 ? 16 : statementsPerStep * 8 <= 110 ? 8 : statementsPerStep * 4 <= 60 ? 4 : 2;
         if (compact) chunk = 4;
         DimUnroll = shape.HeadDim <= chunk ? shape.HeadDim : chunk;
 
