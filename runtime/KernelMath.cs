@@ -195,7 +195,7 @@ public static partial class KernelMath
     /// call it before their FMA loop, which does not depend on it, so that its latency (a horizontal sum and a division per
     /// row) overlaps the FMAs; one shared copy keeps it out of every kernel's JIT time.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void InverseSums512(ref float sums, ref float factors, int rows)
     {
         for (int r = 0; r < rows; r++)
@@ -205,7 +205,7 @@ public static partial class KernelMath
     }
 
     /// <summary>As <see cref="InverseSums512"/>, for Vector256 partial sums (8 floats per row).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void InverseSums256(ref float sums, ref float factors, int rows)
     {
         for (int r = 0; r < rows; r++)
