@@ -80,7 +80,7 @@ public static partial class KernelMath
     /// fully masked row, whose output is then zeros). <paramref name="end"/> rounded up to 16 must lie
     /// inside the row buffer.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]   // one shared copy: compiled once per process, not inlined into every windowed kernel
     public static float SoftmaxRow512(ref float row, int valid, int end)
     {
         float f = SoftmaxRow512(ref row, Vector512.Create(float.NegativeInfinity), 0, valid);
@@ -343,7 +343,7 @@ public static partial class KernelMath
     }
 
     /// <summary>As <see cref="SoftmaxRow512(ref float, int, int)"/>, with 8-lane vectors (<paramref name="end"/> rounded up to 8 must lie inside the row).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]   // one shared copy: compiled once per process, not inlined into every windowed kernel
     public static float SoftmaxRow256(ref float row, int valid, int end)
     {
         float f = SoftmaxRow256(ref row, Vector256.Create(float.NegativeInfinity), 0, valid);

@@ -62,4 +62,37 @@ public static class KernelSoftcap
 
     /// <summary><c>cap · tanh(s / cap)</c>.</summary>
     public static float Apply(float s, float cap) => cap * MathF.Tanh(s / cap);
+
+    /// <summary>
+    /// Softcaps a panel of a block's score rows in place: <paramref name="rows"/> rows <paramref name="stride"/> floats
+    /// apart, <paramref name="width"/> floats each (a multiple of 16). One shared copy of the vector tanh, compiled once
+    /// per process, instead of one inlined in every softcapped kernel's Q·Kᵀ micro-kernel (NoInlining: the JIT inlines
+    /// AggressiveOptimization methods otherwise).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Rows512(ref float s, int stride, int rows, int width, float cap)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ref float row = ref Unsafe.Add(ref s, (nint)r * stride);
+            for (int c = 0; c < width; c += 16)
+            {
+                Apply(Vector512.LoadUnsafe(ref row, (nuint)c), cap).StoreUnsafe(ref row, (nuint)c);
+            }
+        }
+    }
+
+    /// <summary>As <see cref="Rows512"/>, with 8-lane vectors (<paramref name="width"/> a multiple of 8).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Rows256(ref float s, int stride, int rows, int width, float cap)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ref float row = ref Unsafe.Add(ref s, (nint)r * stride);
+            for (int c = 0; c < width; c += 8)
+            {
+                Apply(Vector256.LoadUnsafe(ref row, (nuint)c), cap).StoreUnsafe(ref row, (nuint)c);
+            }
+        }
+    }
 }

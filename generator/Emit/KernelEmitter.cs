@@ -926,6 +926,13 @@ internal static class KernelEmitter
             Panel(nc - 1, "p");
             w.Close();
         }
+        if (s.Softcap > 0)
+        {
+            // Softcap the stored panels in one call of a shared runtime method (one copy of tanh per process, not per
+            // accumulator or kernel; softcapped kernels do not fuse the row maximum, so capping after the stores is exact).
+            string width = narrowLast ? $"(p1 - p0) * PanelWidth + (rest > 0 ? {(nc - 1) * lanes} : 0)" : "(p1 - p0) * PanelWidth";
+            w.Line($"global::AttentionGen.Runtime.KernelSoftcap.Rows{lanes * 32}(ref {unsafeAdd}(ref s0, p0 * PanelWidth), ScoreStride, {rows}, {width}, Softcap);");
+        }
 
         // One panel of Q·Kᵀ: `vectors` key vectors of the panel `pv` (the first ones when narrower than the panel).
         void Panel(int vectors, string pv)
@@ -978,17 +985,6 @@ internal static class KernelEmitter
                     }
                     w.Line($"{v.Static}.StoreUnsafe({value}, ref s{r}, (nuint)({pv} * PanelWidth + {c * lanes}));");
                 }
-            }
-            if (s.Softcap > 0)
-            {
-                // Softcap the stored panel row by row: one inlined copy of tanh per vector of the panel, not one per accumulator.
-                if (rows > 1) w.Open($"for (int r = 0; r < {rows}; r++)");
-                w.Line($"ref float sp = ref {unsafeAdd}(ref s0, {(rows > 1 ? "r * ScoreStride + " : "")}{pv} * PanelWidth);");
-                if (vectors > 1) w.Open($"for (int c = 0; c < {(vectors == nc ? "PanelWidth" : CodeWriter.Int(vectors * lanes))}; c += {lanes})");
-                string at = vectors > 1 ? "(nuint)c" : "0";
-                w.Line($"{v.Static}.StoreUnsafe(global::AttentionGen.Runtime.KernelSoftcap.Apply({v.Static}.LoadUnsafe(ref sp, {at}), Softcap), ref sp, {at});");
-                if (vectors > 1) w.Close();
-                if (rows > 1) w.Close();
             }
             if (fused && fullPanels > 0)
             {

@@ -86,6 +86,8 @@ static int JitPerMethod(string kernel)
         nameof(P_H12_S128_D64_Causal) => () => Probe<P_H12_S128_D64_Causal>(),
         nameof(P_H8_S512_D64) => () => Probe<P_H8_S512_D64>(),
         nameof(P_H3_S37_D17_Causal) => () => Probe<P_H3_S37_D17_Causal>(),
+        nameof(P_H8_Kv2_S512_D128_CausalWindow_Softcap) => () => Probe<P_H8_Kv2_S512_D128_CausalWindow_Softcap>(),
+        nameof(P_H4_S100_K300_D24_WindowBottomRight) => () => Probe<P_H4_S100_K300_D24_WindowBottomRight>(),
         _ => null,
     };
     if (call is null)
