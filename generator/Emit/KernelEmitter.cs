@@ -519,15 +519,11 @@ internal static class KernelEmitter
             w.Line("// past each row's last key by their values, so values holding ∞ or NaN take the exact path.");
             w.Line($"exactValues = !{finite};");
         }
-        else if (p.PackValues)
-        {
-            w.Line("// A masked key's value must not reach the output even as 0·∞ = NaN: with a mask, values holding ∞ or NaN take the exact path.");
-            w.Line($"exactValues = !{finite} && masked;");
-        }
         else
         {
             w.Line("// A masked key's value must not reach the output even as 0·∞ = NaN: with a mask, values holding ∞ or NaN take the exact path.");
-            w.Line($"exactValues = masked && !{finite};");
+            // PackRows is the copy itself and must run on every call; AllFinite is a scan only a masked call needs.
+            w.Line(p.PackValues ? $"exactValues = !{finite} && masked;" : $"exactValues = masked && !{finite};");
         }
         w.Close();
         if (p.InPlaceKeys)
