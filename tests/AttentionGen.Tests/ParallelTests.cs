@@ -73,9 +73,17 @@ public sealed class ParallelTests
         float[] x = TestData.Gaussian(48, n), o = new float[n];
         var two = new ParallelOptions { MaxDegreeOfParallelism = 2 };
         for (int i = 0; i < 5; i++) Encoder128.SelfAttend(x, o, two);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) Encoder128.SelfAttend(x, o, two);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated == 0, $"20 parallel calls allocated {allocated} bytes on the calling thread");
+        // Three rounds of 20 calls; one must allocate nothing. A per-call allocation shows in every round, while the
+        // thread pool's global queue may grow a segment once (~2.7 KB, on the enqueuing thread) when other test classes
+        // running at the same time flood it: that made this test fail once in a full-suite run.
+        var rounds = new long[3];
+        for (int round = 0; round < rounds.Length; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++) Encoder128.SelfAttend(x, o, two);
+            rounds[round] = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (rounds[round] == 0) return;
+        }
+        Assert.Fail($"every round of 20 parallel calls allocated on the calling thread: {string.Join(", ", rounds)} bytes");
     }
 }
