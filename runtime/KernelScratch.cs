@@ -28,7 +28,7 @@ public static class KernelScratch
     internal static ref float Get(ref float[]? slot, int length)
     {
         float[]? buffer = slot;
-        if (buffer is null || buffer.Length < length + AlignFloats)
+        if (buffer is null || buffer.Length < length + SlackFloats)
         {
             buffer = Grow(ref slot, length);
         }
@@ -41,6 +41,12 @@ public static class KernelScratch
     /// <summary>Floats of slack for the alignment offset (64 bytes).</summary>
     private const int AlignFloats = 16;
 
+    /// <summary>
+    /// Floats a buffer holds past the length asked for: the alignment offset and 64 floats that let vector loads of a last
+    /// partial panel stay inside the array. A reused buffer must have them too, not only a new one.
+    /// </summary>
+    private const int SlackFloats = 64 + AlignFloats;
+
     /// <summary>Floats from <paramref name="data"/> to the next 64-byte boundary (0-15).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe int AlignOffset(ref float data) => (int)((0 - (nuint)Unsafe.AsPointer(ref data)) & 63) >> 2;
@@ -48,9 +54,8 @@ public static class KernelScratch
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static float[] Grow(ref float[]? slot, int length)
     {
-        // Round up to 4 KiB of floats so shapes of similar size share one buffer; extra 64 floats of slack
-        // let vector loads of a last partial panel stay inside the array.
-        int size = checked(((length + 64 + AlignFloats + 1023) / 1024) * 1024);
+        // Round up to 4 KiB of floats so shapes of similar size share one buffer.
+        int size = checked(((length + SlackFloats + 1023) / 1024) * 1024);
         float[] buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
         slot = buffer;
         return buffer;
