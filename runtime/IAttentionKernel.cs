@@ -44,11 +44,21 @@ public interface IAttentionKernel<TSelf> where TSelf : IAttentionKernel<TSelf>
     static abstract void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, System.Threading.Tasks.ParallelOptions parallel);
 
     /// <summary>
-    /// Infrastructure for the parallel overloads: computes part <paramref name="part"/> of
-    /// <paramref name="parts"/> on inputs that were already validated. Not for direct use.
+    /// Infrastructure for the serial and parallel entry points: how many units of work one sequence is cut into on the
+    /// path this process runs (query heads × groups of rows; 1 on the scalar path). Not for direct use.
     /// </summary>
     [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-    static abstract void RunPart(ref float q, ref float k, ref float v, ref float output, int part, int parts);
+    static abstract int WorkUnits { get; }
+
+    /// <summary>
+    /// Infrastructure for the serial and parallel entry points: computes units <paramref name="first"/> to
+    /// <paramref name="end"/> (exclusive) of one sequence whose inputs were already validated, with no mask. Every unit
+    /// computes exactly what the serial call computes for its rows. <paramref name="state"/> is the calling thread's
+    /// state for this sequence (the head whose keys and values are packed in its scratch): −1 before the thread's first
+    /// units of a sequence, then left as the previous call on that thread and sequence set it. Not for direct use.
+    /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    static abstract void RunUnits(ref float q, ref float k, ref float v, ref float output, int first, int end, ref int state);
 }
 
 /// <summary>

@@ -11,7 +11,7 @@ namespace AttentionGen.Runtime;
 /// The layer entry points a generated kernel forwards to with its constants: batches of sequences
 /// (<c>AttendBatch</c>, <c>SelfAttendBatch</c>) and context concatenation (<c>SelfAttendConcat</c>). Arguments are
 /// validated before anything is written; each sequence is computed by the kernel's own
-/// <see cref="IAttentionKernel{TSelf}.RunPart"/>, so a batch is bit-identical to a loop of single calls. No allocation.
+/// <see cref="KernelParallel.RunSerial{TKernel}"/> (all of <see cref="IAttentionKernel{TSelf}.RunUnits"/>), so a batch is bit-identical to a loop of single calls. No allocation.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class KernelLayers
@@ -88,7 +88,7 @@ public static class KernelLayers
         }
         KernelGuard.NoOverlap(x, output, nameof(x), nameof(output));
         ref float xr = ref MemoryMarshal.GetReference(x);
-        TKernel.RunPart(ref xr, ref xr, ref xr, ref MemoryMarshal.GetReference(output), 0, 1);
+        KernelParallel.RunSerial<TKernel>(ref xr, ref xr, ref xr, ref MemoryMarshal.GetReference(output));
         for (int i = seqLen - 1; i >= 0; i--)
         {
             output.Slice(i * dim, dim).CopyTo(output.Slice((2 * i + 1) * dim, dim));
@@ -96,7 +96,7 @@ public static class KernelLayers
         }
     }
 
-    // One whole-sequence call per sequence: RunPart(…, 0, 1) is the serial kernel (what Attend runs).
+    // One whole-sequence call per sequence: RunSerial is the serial kernel (what Attend runs).
     private static void RunSerial<TKernel>(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
         int batch, int qStride, int kvStride)
         where TKernel : IAttentionKernel<TKernel>
@@ -106,7 +106,7 @@ public static class KernelLayers
         for (int b = 0; b < batch; b++)
         {
             nint qOffset = (nint)b * qStride, kvOffset = (nint)b * kvStride;
-            TKernel.RunPart(ref Unsafe.Add(ref qr, qOffset), ref Unsafe.Add(ref kr, kvOffset), ref Unsafe.Add(ref vr, kvOffset), ref Unsafe.Add(ref or, qOffset), 0, 1);
+            KernelParallel.RunSerial<TKernel>(ref Unsafe.Add(ref qr, qOffset), ref Unsafe.Add(ref kr, kvOffset), ref Unsafe.Add(ref vr, kvOffset), ref Unsafe.Add(ref or, qOffset));
         }
     }
 

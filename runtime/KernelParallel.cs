@@ -6,10 +6,12 @@ using System.Threading;
 namespace AttentionGen.Runtime;
 
 /// <summary>
-/// Runs a generated kernel on several threads: the work is cut into <c>parts</c> (whole heads, or
-/// interleaved blocks of query rows when there are fewer heads than parts; for a batch, whole sequences when there
-/// are at least as many sequences as parts), the calling thread runs parts too, and each part computes exactly what
-/// the serial kernel computes for those rows, so results are bit-identical to a serial call. No allocation per call once a thread has made its first parallel call.
+/// Runs a generated kernel on several threads. The work is a row of units (query heads × blocks of rows, sequence after
+/// sequence; whole sequences when a batch has many); each thread, the caller included, owns a contiguous range of them
+/// and takes chunks from its front, and a thread whose range is empty steals the back half of the largest range left.
+/// A thread that starts late (a parked pool thread takes ~10 µs to wake) so costs the call only the part of the delay
+/// the others cannot cover. Each unit computes exactly what the serial kernel computes for its rows, so results are
+/// bit-identical to a serial call. No allocation per call once a thread has made its first parallel call.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class KernelParallel
@@ -41,23 +43,22 @@ public static class KernelParallel
         return Parts(flops, degree);
     }
 
-    /// <summary>Runs <typeparamref name="TKernel"/> in <paramref name="parts"/> parts; the spans are already validated.</summary>
+    /// <summary>Runs <typeparamref name="TKernel"/> on up to <paramref name="parts"/> threads; the spans are already validated.</summary>
     public static unsafe void Run<TKernel>(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, int parts)
         where TKernel : IAttentionKernel<TKernel>
     {
         fixed (float* pq = q, pk = k, pv = v, po = output)
         {
-            Execute(Job<TKernel>.ForThisThread(), pq, pk, pv, po, sequences: 1, qStride: 0, kvStride: 0, split: parts, threads: parts);
+            Execute(Job<TKernel>.ForThisThread(), pq, pk, pv, po, sequences: 1, qStride: 0, kvStride: 0, parts);
         }
     }
 
     /// <summary>
     /// Runs <typeparamref name="TKernel"/> over <paramref name="batch"/> consecutive sequences on up to
-    /// <paramref name="parts"/> threads; the spans are already validated. When there are at least as many sequences
-    /// as parts, each unit of work is one whole sequence (<c>RunPart(…, 0, 1)</c>, the serial computation);
-    /// otherwise each sequence is cut into <paramref name="parts"/> parts (<c>RunPart(…, p, parts)</c>, whole heads
-    /// or interleaved row blocks). Either way every output row is computed exactly as the serial call computes it,
-    /// so results are bit-identical to a loop of serial calls.
+    /// <paramref name="parts"/> threads; the spans are already validated. The units are the kernel's own (heads × row
+    /// blocks) of every sequence, or whole sequences when there are at least <see cref="WholeSequencesPerThread"/> per
+    /// thread. Either way every output row is computed exactly as the serial call computes it, so results are
+    /// bit-identical to a loop of serial calls.
     /// </summary>
     /// <param name="q">Queries of every sequence, <c>batch</c> blocks of <paramref name="qStride"/> floats.</param>
     /// <param name="k">Keys, <c>batch</c> blocks of <paramref name="kvStride"/> floats.</param>
@@ -73,21 +74,39 @@ public static class KernelParallel
     {
         fixed (float* pq = q, pk = k, pv = v, po = output)
         {
-            int split = batch >= parts ? 1 : parts;
-            Execute(Job<TKernel>.ForThisThread(), pq, pk, pv, po, batch, qStride, kvStride, split, threads: parts);
+            Execute(Job<TKernel>.ForThisThread(), pq, pk, pv, po, batch, qStride, kvStride, parts);
         }
     }
 
-    private static unsafe void Execute<TKernel>(Job<TKernel> job, float* q, float* k, float* v, float* o,
-        int sequences, int qStride, int kvStride, int split, int threads)
+    /// <summary>With at least this many sequences per thread, a unit is a whole sequence (fewer, larger chunks).</summary>
+    public const int WholeSequencesPerThread = 16;
+
+    /// <summary>The serial computation of one sequence: all of its units on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RunSerial<TKernel>(ref float q, ref float k, ref float v, ref float output)
         where TKernel : IAttentionKernel<TKernel>
     {
-        job.Start(q, k, v, o, sequences, qStride, kvStride, split, threads);
+        int state = -1;
+        TKernel.RunUnits(ref q, ref k, ref v, ref output, 0, TKernel.WorkUnits, ref state);
+    }
+
+    private static unsafe void Execute<TKernel>(Job<TKernel> job, float* q, float* k, float* v, float* o,
+        int sequences, int qStride, int kvStride, int threads)
+        where TKernel : IAttentionKernel<TKernel>
+    {
+        long perSequence = TKernel.WorkUnits;
+        if (sequences >= (long)WholeSequencesPerThread * threads || sequences * perSequence > int.MaxValue / 2)
+        {
+            perSequence = 0;   // whole sequences
+        }
+        int units = (int)(perSequence == 0 ? sequences : sequences * perSequence);
+        threads = Math.Min(threads, units);
+        job.Start(q, k, v, o, (int)perSequence, units, qStride, kvStride, threads);
         for (int i = 1; i < threads; i++)
         {
             ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
         }
-        job.Work();
+        job.Work(0);
         job.WaitForWorkers();
     }
 
@@ -96,48 +115,167 @@ public static class KernelParallel
         [ThreadStatic]
         private static Job<TKernel>? t_job;
 
+        /// <summary>longs between two threads' ranges: one 64-byte cache line each, so an owner's claims do not contend with the others'.</summary>
+        private const int Stride = 8;
+
+        /// <summary>An owner takes this fraction of what is left of its range per chunk (at least one unit).</summary>
+        private const int ChunkDivisor = 4;
+
+        /// <summary>
+        /// A thread that has started keeps its last units: fewer than this are not worth stealing, since the thief would
+        /// first pack the keys and values of their head (about one to two units of work). A thread that has not started
+        /// yet (a parked pool thread takes from a few µs to over 100 µs to wake) loses all of its range.
+        /// </summary>
+        private const int MinSteal = 4;
+
         private float* _q, _k, _v, _o;
         private int _qStride, _kvStride;
-        private int _split;        // parts per sequence
-        private int _units;        // sequences × split
-        private int _next;
+        private int _perSequence;  // units per sequence; 0: a unit is a whole sequence
+        private int _threads;
+        private int _joined;       // worker indices handed out
         private int _pendingWorkers;
+        // Thread t's range [lo, hi) at Stride·t (lo in the low 32 bits, hi in the high), and at Stride·t + 1 whether it has started.
+        private long[] _ranges = new long[Stride * 2];
 
         public static Job<TKernel> ForThisThread() => t_job ??= new Job<TKernel>();
 
-        public void Start(float* q, float* k, float* v, float* o, int sequences, int qStride, int kvStride, int split, int threads)
+        public void Start(float* q, float* k, float* v, float* o, int perSequence, int units, int qStride, int kvStride, int threads)
         {
             _q = q; _k = k; _v = v; _o = o;
             _qStride = qStride; _kvStride = kvStride;
-            _split = split;
-            _units = sequences * split;
+            _perSequence = perSequence;
+            _threads = threads;
+            _joined = 0;
             _pendingWorkers = threads - 1;
-            Volatile.Write(ref _next, 0);
+            if (_ranges.Length < Stride * threads)
+            {
+                _ranges = new long[Stride * threads];   // once per calling thread and thread count
+            }
+            for (int t = 0; t < threads; t++)
+            {
+                _ranges[Stride * t] = Range((int)((long)units * t / threads), (int)((long)units * (t + 1) / threads));
+                _ranges[Stride * t + 1] = 0;
+            }
+            // The work items are queued after these writes (queueing is a full fence); the caller works on from here.
         }
 
         public void Execute()
         {
-            Work();
+            Work(Interlocked.Increment(ref _joined));
             Interlocked.Decrement(ref _pendingWorkers);
         }
 
-        // Units are taken in order by whichever thread is free: unit u is part u % split of sequence u / split.
-        public void Work()
+        /// <summary>Thread <paramref name="me"/>'s loop: chunks from its own range, then halves stolen from the others'.</summary>
+        public void Work(int me)
         {
-            int unit;
-            while ((unit = Interlocked.Increment(ref _next) - 1) < _units)
+            Volatile.Write(ref _ranges[Stride * me + 1], 1);
+            int state = -1, stateSequence = -1;   // what this thread has packed, and for which sequence
+            while (true)
             {
-                int sequence = unit / _split, part = unit - sequence * _split;
+                if (TakeOwn(me, out int first, out int end) || Steal(me, out first, out end))
+                {
+                    RunRange(first, end, ref state, ref stateSequence);
+                }
+                else
+                {
+                    return;
+                }
+            }
+        }
+
+        private void RunRange(int first, int end, ref int state, ref int stateSequence)
+        {
+            int per = _perSequence;
+            while (first < end)
+            {
+                int sequence = per == 0 ? first : first / per;
                 nint qOffset = (nint)sequence * _qStride, kvOffset = (nint)sequence * _kvStride;
-                TKernel.RunPart(ref Unsafe.AsRef<float>(_q + qOffset), ref Unsafe.AsRef<float>(_k + kvOffset), ref Unsafe.AsRef<float>(_v + kvOffset),
-                    ref Unsafe.AsRef<float>(_o + qOffset), part, _split);
+                ref float q = ref Unsafe.AsRef<float>(_q + qOffset), k = ref Unsafe.AsRef<float>(_k + kvOffset), v = ref Unsafe.AsRef<float>(_v + kvOffset);
+                ref float o = ref Unsafe.AsRef<float>(_o + qOffset);
+                if (per == 0)
+                {
+                    RunSerial<TKernel>(ref q, ref k, ref v, ref o);
+                    first++;
+                    continue;
+                }
+                if (sequence != stateSequence)
+                {
+                    state = -1;
+                    stateSequence = sequence;
+                }
+                int u0 = first - sequence * per, u1 = Math.Min(per, u0 + (end - first));
+                TKernel.RunUnits(ref q, ref k, ref v, ref o, u0, u1, ref state);
+                first += u1 - u0;
+            }
+        }
+
+        private static long Range(int lo, int hi) => (uint)lo | ((long)hi << 32);
+
+        private bool TakeOwn(int me, out int first, out int end)
+        {
+            ref long slot = ref _ranges[Stride * me];
+            while (true)
+            {
+                long old = Volatile.Read(ref slot);
+                int lo = (int)old, hi = (int)(old >> 32);
+                if (lo >= hi)
+                {
+                    first = end = 0;
+                    return false;
+                }
+                int take = Math.Max(1, (hi - lo) / ChunkDivisor);
+                if (Interlocked.CompareExchange(ref slot, Range(lo + take, hi), old) == old)
+                {
+                    first = lo;
+                    end = lo + take;
+                    return true;
+                }
+            }
+        }
+
+        // The largest steal on offer becomes this thread's range and its first chunk is returned: all of the range of a
+        // thread that has not started, the back half (rounded up) of a started thread's range of at least MinSteal units.
+        private bool Steal(int me, out int first, out int end)
+        {
+            while (true)
+            {
+                int victim = -1, take = 0;
+                long seen = 0;
+                for (int t = 0; t < _threads; t++)
+                {
+                    if (t == me) continue;
+                    long r = Volatile.Read(ref _ranges[Stride * t]);
+                    int left = (int)(r >> 32) - (int)r;
+                    int offer = Volatile.Read(ref _ranges[Stride * t + 1]) == 0 ? left : left >= MinSteal ? (left + 1) / 2 : 0;
+                    if (offer > take)
+                    {
+                        victim = t;
+                        take = offer;
+                        seen = r;
+                    }
+                }
+                if (victim < 0)
+                {
+                    first = end = 0;
+                    return false;
+                }
+                int lo = (int)seen, hi = (int)(seen >> 32);
+                if (Interlocked.CompareExchange(ref _ranges[Stride * victim], Range(lo, hi - take), seen) == seen)
+                {
+                    // Own range is empty, and no other thread writes an empty range: the stolen half is ours to hand out.
+                    Volatile.Write(ref _ranges[Stride * me], Range(hi - take, hi));
+                    if (TakeOwn(me, out first, out end))
+                    {
+                        return true;
+                    }
+                    // Another thread stole all of it first: look again.
+                }
             }
         }
 
         // Every queued work item must have finished before the caller returns (and unpins the spans, and may
-        // reuse this job): a worker that starts late finds no part left and only signals. The parts are
-        // balanced, so the wait is short; SpinWait spins, then yields the core (never sleeps, never allocates,
-        // unlike an event whose first blocking wait allocates its lock).
+        // reuse this job): a worker that starts late finds no unit left and only signals. SpinWait spins, then
+        // yields the core (never sleeps, never allocates, unlike an event whose first blocking wait allocates its lock).
         public void WaitForWorkers()
         {
             var spin = new SpinWait();

@@ -390,11 +390,12 @@ internal static class KernelEmitter
         w.Line("ref float wr = ref weights.IsEmpty ? ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>() : ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);");
         string v512 = facts.HasCrossPlatformFma ? "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated" : "global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported";
         string v256 = facts.HasCrossPlatformFma ? "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated" : "global::System.Runtime.Intrinsics.X86.Fma.IsSupported && global::System.Runtime.Intrinsics.X86.Avx2.IsSupported";
+        w.Line("int state = -1;");
         w.Open($"if ({v512})");
-        w.Line("Vector512Path.Run(ref qr, ref kr, ref vr, ref or, ref wr, in mask, 0, 1);");
+        w.Line("Vector512Path.Run(ref qr, ref kr, ref vr, ref or, ref wr, in mask, 0, Vector512Path.Units, ref state);");
         w.Close();
         w.Open($"else if ({v256})");
-        w.Line("Vector256Path.Run(ref qr, ref kr, ref vr, ref or, ref wr, in mask, 0, 1);");
+        w.Line("Vector256Path.Run(ref qr, ref kr, ref vr, ref or, ref wr, in mask, 0, Vector256Path.Units, ref state);");
         w.Close();
         w.Open("else");
         w.Line("global::AttentionGen.Runtime.ScalarAttention.Attend(Problem, q, k, v, output, in mask, weights);");
@@ -402,17 +403,21 @@ internal static class KernelEmitter
         w.Close();
         w.Line();
 
-        w.Line("// One part of a parallel call (see KernelParallel); the scalar path is not split: part 0 does it all.");
+        w.Line("// The units of work of one sequence on the path this process runs (see KernelParallel); the scalar path is one unit.");
         w.Line(gen);
-        w.Open($"static void {iface}.RunPart(ref float q, ref float k, ref float v, ref float output, int part, int parts)");
+        w.Line($"static int {iface}.WorkUnits => {v512} ? Vector512Path.Units : {v256} ? Vector256Path.Units : 1;");
+        w.Line();
+        w.Line("// Units [first, end) of a call with no mask (see KernelParallel); state: what this thread has packed for this sequence.");
+        w.Line(gen);
+        w.Open($"static void {iface}.RunUnits(ref float q, ref float k, ref float v, ref float output, int first, int end, ref int state)");
         w.Line($"{maskType} none = default;");
         w.Open($"if ({v512})");
-        w.Line("Vector512Path.Run(ref q, ref k, ref v, ref output, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), in none, part, parts);");
+        w.Line("Vector512Path.Run(ref q, ref k, ref v, ref output, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), in none, first, end, ref state);");
         w.Close();
         w.Open($"else if ({v256})");
-        w.Line("Vector256Path.Run(ref q, ref k, ref v, ref output, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), in none, part, parts);");
+        w.Line("Vector256Path.Run(ref q, ref k, ref v, ref output, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), in none, first, end, ref state);");
         w.Close();
-        w.Open("else if (part == 0)");
+        w.Open("else if (first == 0 && end > 0)");
         w.Line("global::AttentionGen.Runtime.ScalarAttention.Attend(Problem,");
         w.Line("    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref q, SeqLen * Dim),");
         w.Line("    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref k, KeyLen * KvDim),");
@@ -476,15 +481,24 @@ internal static class KernelEmitter
         w.Line();
 
         int R = p.RowsPerBlock;
-        w.Line("// Part `part` of `parts` (0 of 1 for a serial call): whole heads when they split evenly across the");
-        w.Line("// parts, otherwise every parts-th block of rows in every head (which also balances causal rows).");
+        bool lanes = TransposedEmitter.Applies(p);
+        int blocks = p.FullBlocks + (p.TailRows > 0 ? 1 : 0);
+        int unitRows = lanes ? TransposedEmitter.UnitRows(p) : R;
+        w.Line($"private const int Blocks = {blocks};   // blocks of {R} rows per head");
+        w.Line(lanes
+            ? $"private const int UnitRows = {unitRows};   // rows per unit of work: whole blocks of both the rows-as-lanes path ({p.Lanes} rows) and the row blocks ({R})"
+            : $"private const int UnitRows = {R};   // rows per unit of work: one block");
+        w.Line($"private const int BlocksPerUnit = {unitRows / R};");
+        w.Line($"private const int UnitsPerHead = {(s.SeqLen + unitRows - 1) / unitRows};");
+        w.Line("public const int Units = Heads * UnitsPerHead;   // units of work of one sequence: head h's unit u is h·UnitsPerHead + u, rows u·UnitRows onwards");
+        w.Line();
+        w.Line("// Units [first, end) (0 to Units for a serial call), in order. state: −1, or what an earlier call on this thread left");
+        w.Line("// for the same inputs: 2·g + (1 if g's values take the exact path) for the key/value head g now packed in the scratch.");
         w.Line("// w: the attention probabilities [Heads, SeqLen, KeyLen] to write, or a null reference for none.");
-        w.Open("public static void Run(ref float q, ref float k, ref float v, ref float o, ref float w, scoped in global::AttentionGen.Runtime.KernelMask mask, int part, int parts)");
+        w.Open("public static void Run(ref float q, ref float k, ref float v, ref float o, ref float w, scoped in global::AttentionGen.Runtime.KernelMask mask, int first, int end, ref int state)");
         w.Line("int validKeys = mask.ValidKeysOr(KeyLen);   // keys at or past it are never packed or read");
         w.Line("bool masked = mask.Kind != global::AttentionGen.Runtime.MaskKind.None;");
-        bool lanes = TransposedEmitter.Applies(p);
         if (lanes) TransposedEmitter.WriteDispatch(w, p);
-        w.Line("bool exactValues = false;");
         w.Line("ref float kt = ref global::AttentionGen.Runtime.KernelScratch.Get(ScratchFloats);");
         if (p.PackValues)
         {
@@ -495,15 +509,11 @@ internal static class KernelEmitter
         {
             w.Line($"ref float s = ref {unsafeAdd}(ref kt, PackedKeyFloats);");
         }
-        w.Line("bool byHeads = Heads % parts == 0 || Heads >= 4 * parts;");
-        w.Line("int firstBlock = byHeads ? 0 : part, blockStep = byHeads ? 1 : parts;");
-        w.Line("int h1 = byHeads ? Heads * (part + 1) / parts : Heads;");
-        w.Line("int packed = -1;   // the key/value head now in the packed buffers");
-        w.Open("for (int h = byHeads ? Heads * part / parts : 0; h < h1; h++)");
+        w.Open("for (int h = first / UnitsPerHead; h < Heads && h * UnitsPerHead < end; h++)");
         w.Line(s.Group == 1 ? "int g = h;" : $"int g = h / {s.Group};   // the key/value head of query head h");
         w.Line($"ref float vh = ref {(p.PackValues ? "vp" : $"{unsafeAdd}(ref v, g * HeadDim)")};");
-        w.Open("if (g != packed)");
-        w.Line("packed = g;");
+        w.Open("if (state >> 1 != g)");
+        w.Line("bool exact;");
         if (!p.InPlaceKeys)
         {
             w.Line("// The keys, transposed into panels so that keys are the vector lanes of the Q·Kᵀ tiles.");
@@ -517,15 +527,17 @@ internal static class KernelEmitter
         {
             w.Line("// A key outside a row's band (or masked) must not reach its output even as 0·∞ = NaN: P·V multiplies the exact zeros");
             w.Line("// past each row's last key by their values, so values holding ∞ or NaN take the exact path.");
-            w.Line($"exactValues = !{finite};");
+            w.Line($"exact = !{finite};");
         }
         else
         {
             w.Line("// A masked key's value must not reach the output even as 0·∞ = NaN: with a mask, values holding ∞ or NaN take the exact path.");
             // PackRows is the copy itself and must run on every call; AllFinite is a scan only a masked call needs.
-            w.Line(p.PackValues ? $"exactValues = !{finite} && masked;" : $"exactValues = masked && !{finite};");
+            w.Line(p.PackValues ? $"exact = !{finite} && masked;" : $"exact = masked && !{finite};");
         }
+        w.Line("state = g << 1 | (exact ? 1 : 0);");
         w.Close();
+        w.Line("bool exactValues = (state & 1) != 0;");
         if (p.InPlaceKeys)
         {
             w.Line($"ref float kh = ref {unsafeAdd}(ref k, g * HeadDim);   // keys read in place: {s.SeqLen} query row(s) would not repay packing them");
@@ -533,8 +545,8 @@ internal static class KernelEmitter
         w.Line($"ref float qh = ref {unsafeAdd}(ref q, h * HeadDim);");
         w.Line($"ref float oh = ref {unsafeAdd}(ref o, h * HeadDim);");
         w.Line($"ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.IsNullRef(ref w) ? ref w : ref {unsafeAdd}(ref w, (nint)h * (SeqLen * KeyLen));");
-        int blocks = p.FullBlocks + (p.TailRows > 0 ? 1 : 0);
-        w.Open($"for (int b = firstBlock; b < {blocks}; b += blockStep){(p.TailRows > 0 ? $"   // the last block covers the last {p.TailRows} row(s); its other rows are not stored" : "")}");
+        w.Line("int b1 = global::System.Math.Min((end - h * UnitsPerHead) * BlocksPerUnit, Blocks);");
+        w.Open($"for (int b = global::System.Math.Max(first - h * UnitsPerHead, 0) * BlocksPerUnit; b < b1; b++){(p.TailRows > 0 ? $"   // the last block covers the last {p.TailRows} row(s); its other rows are not stored" : "")}");
         w.Line($"if (validKeys == KeyLen) Rows{R}<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
         w.Line($"else Rows{R}<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
         w.Close();

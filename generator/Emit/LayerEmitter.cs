@@ -9,7 +9,7 @@ namespace AttentionGen.Generator.Emit;
 /// <remarks>
 /// Each entry point is one line that forwards to the runtime (<c>KernelLayers</c>, <c>KernelPooling</c>) with the
 /// shape's numbers as literals and the struct as a type argument: the runtime validates, and computes each sequence
-/// with the kernel's own <c>RunPart(…, 0, 1)</c> (the serial kernel), so batches are bit-identical to single calls.
+/// with the kernel's own units run serially (<c>KernelParallel.RunSerial</c>), so batches are bit-identical to single calls.
 /// That keeps these members to a few lines of the file (the line budget is shared with the core paths) and makes
 /// them independent of how the core kernel is planned. No private members are added.
 /// </remarks>

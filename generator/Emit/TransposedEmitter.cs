@@ -31,20 +31,36 @@ internal static class TransposedEmitter
     public static bool Applies(KernelPlan p) =>
         !p.InPlaceKeys && p.Shape.KeyLen <= MaxKeys && p.Shape.HeadDim <= MaxHeadDim(p.Lanes) && p.Shape.SeqLen >= p.Lanes / 2;
 
+    /// <summary>Rows per unit of work of a rows-as-lanes kernel: a multiple of both its lanes blocks and its row blocks, so either path splits on the same rows.</summary>
+    public static int UnitRows(KernelPlan p)
+    {
+        int a = p.Lanes, b = p.RowsPerBlock;
+        while (b != 0) (a, b) = (b, a % b);
+        return p.Lanes / a * p.RowsPerBlock;
+    }
+
     private const string UnsafeAdd = "global::System.Runtime.CompilerServices.Unsafe.Add";
 
     /// <summary>The dispatch at the top of the path's Run: eligible calls go to RunLanes and return.</summary>
     public static void WriteDispatch(CodeWriter w, KernelPlan p)
     {
         KernelShape s = p.Shape;
-        string finite = s.Banded
-            ? " && global::AttentionGen.Runtime.KernelMasking.AllFinite(ref v, validKeys, KvDim, KvDim)"
-            : "";
         w.Line($"// {s.KeyLen} keys: rows as the vector lanes (no horizontal reductions), unless a mask is given{(s.Banded ? " or V holds ∞ or NaN" : "")}.");
-        w.Open($"if (!masked{finite})");
-        w.Line("RunLanes(ref q, ref k, ref v, ref o, ref w, validKeys, part, parts);");
+        if (s.Banded)
+        {
+            w.Line("// The values are scanned once per call and thread: state −2 = rows as lanes, −3 = row blocks (then 2·g + exact, as below).");
+            w.Open("if (!masked)");
+            w.Line("if (state == -1) state = global::AttentionGen.Runtime.KernelMasking.AllFinite(ref v, validKeys, KvDim, KvDim) ? -2 : -3;");
+            w.Open("if (state == -2)");
+        }
+        else
+        {
+            w.Open("if (!masked)");
+        }
+        w.Line("RunLanes(ref q, ref k, ref v, ref o, ref w, validKeys, first, end);");
         w.Line("return;");
         w.Close();
+        if (s.Banded) w.Close();
     }
 
     public static void WriteMethods(CodeWriter w, KernelPlan p, int lanes, Func<string, string, string, string> fma)
@@ -63,22 +79,21 @@ internal static class TransposedEmitter
         w.Line($"private const int LaneQueryFloats = {queryFloats};   // one head of Q transposed: [{blocks} block(s)][HeadDim][{L}]");
         w.Line($"private const int LaneScratchFloats = {queryFloats + scoreFloats + columnFloats + weightFloats};   // + scores [KeyLen][{L}] + output columns [HeadDim][{L}] + probabilities [KeyLen][{L}]");
         w.Line();
-        w.Line("// The rows-as-lanes path: whole heads per part, or every parts-th block of rows when heads do not split evenly.");
-        w.Open("private static void RunLanes(ref float q, ref float k, ref float v, ref float o, ref float w, int validKeys, int part, int parts)");
+        w.Line("// The rows-as-lanes path for units [first, end): each head's rows of those units, their queries transposed first.");
+        w.Open("private static void RunLanes(ref float q, ref float k, ref float v, ref float o, ref float w, int validKeys, int first, int end)");
         w.Line("ref float qt = ref global::AttentionGen.Runtime.KernelScratch.Get(LaneScratchFloats);");
         w.Line($"ref float s = ref {UnsafeAdd}(ref qt, LaneQueryFloats);");
         w.Line($"ref float c = ref {UnsafeAdd}(ref s, KeyLen * {L});");
         w.Line($"ref float p = ref {UnsafeAdd}(ref c, HeadDim * {L});");
-        w.Line("bool byHeads = Heads % parts == 0 || Heads >= 4 * parts;");
-        w.Line("int firstBlock = byHeads ? 0 : part, blockStep = byHeads ? 1 : parts;");
-        w.Line("int h1 = byHeads ? Heads * (part + 1) / parts : Heads;");
-        w.Open("for (int h = byHeads ? Heads * part / parts : 0; h < h1; h++)");
+        w.Open("for (int h = first / UnitsPerHead; h < Heads && h * UnitsPerHead < end; h++)");
+        w.Line("int r0 = global::System.Math.Max(first - h * UnitsPerHead, 0) * UnitRows;");
+        w.Line("int r1 = global::System.Math.Min((end - h * UnitsPerHead) * UnitRows, SeqLen);");
         w.Line(s.Group == 1 ? "int g = h;" : $"int g = h / {s.Group};   // the key/value head of query head h");
-        w.Line($"// This head's queries, transposed in blocks of {L} rows: the {L} rows of one column are one vector.");
-        w.Line($"global::AttentionGen.Runtime.KernelPacking.PackKeyPanels(ref {UnsafeAdd}(ref q, h * HeadDim), Dim, SeqLen, HeadDim, {L}, ref qt);");
+        w.Line($"// Rows r0..r1-1 of this head's queries, transposed in blocks of {L} rows: the {L} rows of one column are one vector.");
+        w.Line($"global::AttentionGen.Runtime.KernelPacking.PackKeyPanels(ref {UnsafeAdd}(ref q, r0 * Dim + h * HeadDim), Dim, r1 - r0, HeadDim, {L}, ref qt);");
         w.Line($"ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.IsNullRef(ref w) ? ref w : ref {UnsafeAdd}(ref w, (nint)h * (SeqLen * KeyLen));");
-        w.Open($"for (int b = firstBlock; b < {blocks}; b += blockStep)");
-        w.Line($"Lanes(ref {UnsafeAdd}(ref qt, b * ({L} * HeadDim)), ref {UnsafeAdd}(ref k, g * HeadDim), ref {UnsafeAdd}(ref v, g * HeadDim), ref {UnsafeAdd}(ref o, h * HeadDim), ref wh, ref s, ref c, ref p, b * {L}, validKeys);");
+        w.Open($"for (int b = 0; r0 + b * {L} < r1; b++)");
+        w.Line($"Lanes(ref {UnsafeAdd}(ref qt, b * ({L} * HeadDim)), ref {UnsafeAdd}(ref k, g * HeadDim), ref {UnsafeAdd}(ref v, g * HeadDim), ref {UnsafeAdd}(ref o, h * HeadDim), ref wh, ref s, ref c, ref p, r0 + b * {L}, validKeys);");
         w.Close();
         w.Close();
         w.Close();

@@ -30,7 +30,7 @@ public static partial class Outer
     public partial struct Nested16 { }
 }
 
-// Large enough to be split across threads: 3 heads (not divisible by 2 → interleaved row blocks),
+// Large enough to be split across threads: 3 heads (a thread's range ends inside a head),
 // one head (row blocks only), causal, and an odd row count (a tail block).
 [Attention(130, 96, 3)]
 public partial struct Parallel130 { }

@@ -1,0 +1,199 @@
+using System;
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using AttentionGen.Runtime;
+using AttentionGen.Tests.Shared;
+using Xunit;
+
+namespace AttentionGen.Tests;
+
+// Kernels for the unit split: rows-as-lanes kernels (a unit is a group of rows that both of their paths split on), one causal (its values are scanned once per
+// thread: state −2 or −3), and grouped-query heads (a group's packed keys are reused across a thread's chunks).
+[Attention(32, 64, 16, Causal = true)]
+public partial struct StealLanesCausal { }
+
+[Attention(24, 48, 12)]
+public partial struct StealLanes { }
+
+// One head, 300 query rows and 20 keys: the rows-as-lanes units are groups of rows, each transposed by its own chunk.
+[Attention(300, 8, 1, KeyLen = 20)]
+public partial struct StealLanesRows { }
+
+[Attention(70, 96, 6, KvHeads = 2)]
+public partial struct StealGrouped { }
+
+[Attention(91, 120, 5, Causal = true, Window = 20)]
+public partial struct StealWindowed { }
+
+/// <summary>
+/// KernelParallel's work split: every unit of every sequence runs exactly once whatever the threads and their timing,
+/// a thread's state starts at −1 for each sequence and is kept between its chunks, and generated kernels give the serial
+/// bits with more threads than cores (forced through <see cref="KernelParallel.Run{TKernel}"/>, which takes the thread
+/// count as given).
+/// </summary>
+public sealed class WorkStealingTests
+{
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(1, 3)]
+    [InlineData(1, 7)]
+    [InlineData(2, 2)]
+    [InlineData(3, 5)]
+    [InlineData(5, 2)]
+    [InlineData(40, 2)]   // ≥ 16 sequences per thread: whole sequences are the units
+    [InlineData(1, 40)]   // more threads than units
+    public void EveryUnitRunsOnceAndStateFollowsTheThread(int batch, int threads)
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            RecordingKernel.Reset(batch, seed: round);
+            float[] buffer = new float[batch * RecordingKernel.FloatsPerSequence];
+            RecordingKernel.Base = buffer;
+            KernelParallel.RunBatch<RecordingKernel>(buffer, buffer, buffer, buffer, batch, RecordingKernel.FloatsPerSequence, RecordingKernel.FloatsPerSequence, threads);
+            for (int i = 0; i < RecordingKernel.Counts.Length; i++)
+            {
+                Assert.True(RecordingKernel.Counts[i] == 1, $"batch {batch}, {threads} threads, round {round}: unit {i % RecordingKernel.Units} of sequence {i / RecordingKernel.Units} ran {RecordingKernel.Counts[i]} times");
+            }
+            Assert.True(RecordingKernel.Errors.IsEmpty, string.Join("; ", RecordingKernel.Errors));
+        }
+    }
+
+    [Fact]
+    public void LateThreadsLeaveTheirUnitsToTheOthers()
+    {
+        // Every thread but the caller sleeps in its first chunk: the caller must steal the rest of their ranges (its own is
+        // about a quarter of the units), and the call must still cover every unit once.
+        RecordingKernel.Reset(1, seed: 7);
+        RecordingKernel.SleepFirstMs = 30;
+        RecordingKernel.Caller = Environment.CurrentManagedThreadId;
+        float[] buffer = new float[RecordingKernel.FloatsPerSequence];
+        RecordingKernel.Base = buffer;
+        KernelParallel.Run<RecordingKernel>(buffer, buffer, buffer, buffer, 4);
+        Assert.All(RecordingKernel.Counts, c => Assert.Equal(1, c));
+        Assert.True(RecordingKernel.Errors.IsEmpty, string.Join("; ", RecordingKernel.Errors));
+        RecordingKernel.UnitsByThread.TryGetValue(RecordingKernel.Caller, out int byCaller);
+        Assert.True(byCaller > RecordingKernel.Units / 2, $"the caller ran {byCaller} of {RecordingKernel.Units} units while the other threads slept");
+    }
+
+    private static void AssertForcedThreadsMatchSerial<T>(int seed, bool infinity = false) where T : IAttentionKernel<T>
+    {
+        int n = T.SeqLen * T.Dim, kv = T.KeyLen * T.KvHeads * T.HeadDim;
+        float[] q = TestData.Gaussian(seed, n), k = TestData.Gaussian(seed + 1, kv), v = TestData.Gaussian(seed + 2, kv);
+        if (infinity) v[kv / 2 + 1] = float.PositiveInfinity;   // banded rows-as-lanes kernels then take the row blocks
+        float[] serial = new float[n];
+        T.Attend(q, k, v, serial);
+        foreach (int threads in new[] { 2, 3, 5, 9 })
+        {
+            for (int round = 0; round < 3; round++)
+            {
+                float[] parallel = new float[n];
+                KernelParallel.Run<T>(q, k, v, parallel, threads);
+                Assert.True(serial.AsSpan().SequenceEqual(parallel), $"{typeof(T).Name} on {threads} threads (round {round}) differs from the serial result");
+            }
+        }
+    }
+
+    [Fact] public void DenseHeadsOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<Encoder128>(501);
+    [Fact] public void CausalRowBlocksOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<ParallelCausal257>(502);
+    [Fact] public void TailBlocksOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<Parallel130>(503);
+    [Fact] public void GroupedHeadsOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealGrouped>(504);
+    [Fact] public void WindowedOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealWindowed>(505);
+    [Fact] public void LanesOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealLanes>(506);
+    [Fact] public void LaneRowGroupsOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealLanesRows>(513);
+    [Fact] public void CausalLanesOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealLanesCausal>(507);
+    [Fact] public void CausalLanesWithInfiniteValueOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealLanesCausal>(508, infinity: true);
+    [Fact] public void CausalRowBlocksWithInfiniteValueOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<ParallelCausal257>(509, infinity: true);
+
+    [Fact]
+    public void ForcedThreadsResultMatchesReference()
+    {
+        // The split kernels are also right, not only equal to themselves: the reference with the kernel's bound.
+        int n = StealGrouped.SeqLen * StealGrouped.Dim, kv = StealGrouped.KeyLen * StealGrouped.KvHeads * StealGrouped.HeadDim;
+        float[] q = TestData.Gaussian(510, n), k = TestData.Gaussian(511, kv), v = TestData.Gaussian(512, kv);
+        float[] o = new float[n];
+        KernelParallel.Run<StealGrouped>(q, k, v, o, 3);
+        double[] reference = new double[n];
+        AttentionReference.Attend(StealGrouped.Problem, q, k, v, reference);
+        double error = TestData.MaxError(o, reference);
+        double bound = TestData.ProblemBound(StealGrouped.Problem, q, k);
+        Assert.True(error <= bound, $"max |error| {error:E3} exceeds {bound:E3}");
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(40)]
+    public void BatchesOnForcedThreadsMatchSerial(int batch)
+    {
+        int n = Parallel130.SeqLen * Parallel130.Dim;
+        float[] x = TestData.Gaussian(520 + batch, batch * n);
+        float[] serial = new float[x.Length], parallel = new float[x.Length];
+        Parallel130.SelfAttendBatch(x, serial, batch);
+        KernelParallel.RunBatch<Parallel130>(x, x, x, parallel, batch, n, n, 3);
+        Assert.True(serial.AsSpan().SequenceEqual(parallel), $"a batch of {batch} on 3 threads differs from the serial batch");
+    }
+
+    /// <summary>
+    /// A kernel that only records what the scheduler asks of it: how often each unit runs, and whether the state a thread
+    /// passes is −1 at the start of each of its sequences and what it set last otherwise. Random short spins vary the
+    /// timing so threads steal from each other.
+    /// </summary>
+    private struct RecordingKernel : IAttentionKernel<RecordingKernel>
+    {
+        public const int Units = 37;
+        public const int FloatsPerSequence = 8;
+        public static int[] Counts = Array.Empty<int>();
+        public static float[] Base = Array.Empty<float>();
+        public static ConcurrentQueue<string> Errors = new();
+        public static ConcurrentDictionary<int, int> UnitsByThread = new();
+        public static int SleepFirstMs, Caller;
+        private static int s_seed;
+        [ThreadStatic] private static int t_sequence;
+        [ThreadStatic] private static int t_lastState;
+        [ThreadStatic] private static Random? t_random;
+
+        public static void Reset(int batch, int seed)
+        {
+            Counts = new int[batch * Units];
+            Errors = new ConcurrentQueue<string>();
+            UnitsByThread = new ConcurrentDictionary<int, int>();
+            SleepFirstMs = 0;
+            Caller = -1;
+            s_seed = seed;
+        }
+
+        public static int SeqLen => 1;
+        public static int KeyLen => 1;
+        public static int KvHeads => 1;
+        public static AttentionProblem Problem => throw new NotSupportedException();
+        public static int Dim => FloatsPerSequence;
+        public static int Heads => 1;
+        public static int HeadDim => FloatsPerSequence;
+        public static bool Causal => false;
+        public static float Scale => 1f;
+        public static int WorkUnits => Units;
+        public static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output) => throw new NotSupportedException();
+        public static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ParallelOptions parallel) => throw new NotSupportedException();
+
+        public static void RunUnits(ref float q, ref float k, ref float v, ref float output, int first, int end, ref int state)
+        {
+            int sequence = (int)(Unsafe.ByteOffset(ref Base[0], ref q) / (sizeof(float) * FloatsPerSequence));
+            int thread = Environment.CurrentManagedThreadId;
+            bool firstChunk = !UnitsByThread.ContainsKey(thread);
+            UnitsByThread.AddOrUpdate(thread, end - first, (_, n) => n + end - first);
+            if (SleepFirstMs > 0 && thread != Caller && firstChunk) Thread.Sleep(SleepFirstMs);
+            if (first < 0 || end > Units || first >= end) Errors.Enqueue($"units [{first}, {end}) of sequence {sequence}");
+            // The state: −1 when this thread starts a sequence, else the token it set on its previous chunk of it.
+            bool fresh = state == -1;
+            if (!fresh && (t_sequence != sequence || state != t_lastState)) Errors.Enqueue($"thread {thread} got state {state} for sequence {sequence} (it left {t_lastState} for sequence {t_sequence})");
+            for (int u = Math.Max(first, 0); u < Math.Min(end, Units); u++) Interlocked.Increment(ref Counts[sequence * Units + u]);
+            t_random ??= new Random(s_seed * 31 + thread);
+            Thread.SpinWait(t_random.Next(50, 2000));
+            state = t_lastState = sequence * 1000 + first + 1;
+            t_sequence = sequence;
+        }
+    }
+}
