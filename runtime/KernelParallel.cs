@@ -102,15 +102,15 @@ public static class KernelParallel
         int units = (int)(perSequence == 0 ? sequences : sequences * perSequence);
         threads = Math.Min(threads, units);
         job.Start(q, k, v, o, (int)perSequence, units, qStride, kvStride, threads);
-        for (int i = 1; i < threads; i++)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
-        }
+        job.QueueHelpers(threads - 1);
         job.Work(0);
-        job.WaitForWorkers();
+        job.Finish();
     }
 
-    private sealed unsafe class Job<TKernel> : IThreadPoolWorkItem where TKernel : IAttentionKernel<TKernel>
+    /// <summary>Queues a helper on the thread pool; tests replace it to hold helpers back, as a saturated pool would.</summary>
+    internal static Action<IThreadPoolWorkItem> Queue = static item => ThreadPool.UnsafeQueueUserWorkItem(item, preferLocal: false);
+
+    private sealed unsafe class Job<TKernel> where TKernel : IAttentionKernel<TKernel>
     {
         [ThreadStatic]
         private static Job<TKernel>? t_job;
@@ -133,7 +133,11 @@ public static class KernelParallel
         private int _perSequence;  // units per sequence; 0: a unit is a whole sequence
         private int _threads;
         private int _joined;       // worker indices handed out
-        private int _pendingWorkers;
+        // The gate a helper passes to work on the current call: Closed once the caller has finished its own loop (no
+        // helper enters after it), and the number of helpers inside in the low bits.
+        private long _gate = Closed;
+        private const long Closed = 1L << 62;
+        private Helper[] _helpers = [];
         // Thread t's range [lo, hi) at Stride·t (lo in the low 32 bits, hi in the high), and at Stride·t + 1 whether it has started.
         private long[] _ranges = new long[Stride * 2];
 
@@ -146,7 +150,6 @@ public static class KernelParallel
             _perSequence = perSequence;
             _threads = threads;
             _joined = 0;
-            _pendingWorkers = threads - 1;
             if (_ranges.Length < Stride * threads)
             {
                 _ranges = new long[Stride * threads];   // once per calling thread and thread count
@@ -156,13 +159,73 @@ public static class KernelParallel
                 _ranges[Stride * t] = Range((int)((long)units * t / threads), (int)((long)units * (t + 1) / threads));
                 _ranges[Stride * t + 1] = 0;
             }
-            // The work items are queued after these writes (queueing is a full fence); the caller works on from here.
+            Volatile.Write(ref _gate, 0);   // open, no helper inside
         }
 
-        public void Execute()
+        /// <summary>
+        /// Queues <paramref name="count"/> helpers. A helper still waiting in the pool's queue from an earlier call (the
+        /// pool was busy) is not queued again: when it runs it helps whatever call is open then. So a job has at most
+        /// one helper per extra thread, allocated once.
+        /// </summary>
+        public void QueueHelpers(int count)
         {
-            Work(Interlocked.Increment(ref _joined));
-            Interlocked.Decrement(ref _pendingWorkers);
+            if (_helpers.Length < count)
+            {
+                int had = _helpers.Length;
+                Array.Resize(ref _helpers, count);
+                for (int i = had; i < count; i++) _helpers[i] = new Helper(this);
+            }
+            for (int i = 0; i < count; i++)
+            {
+                Helper helper = _helpers[i];
+                if (Interlocked.Exchange(ref helper.Queued, 1) == 0)
+                {
+                    Queue(helper);
+                }
+            }
+        }
+
+        /// <summary>A helper run by the pool works on the open call, if there is one and it still needs a thread.</summary>
+        private void Help()
+        {
+            while (true)
+            {
+                long gate = Volatile.Read(ref _gate);
+                if ((gate & Closed) != 0) return;   // no call open: this helper came too late, and touches nothing
+                if (Interlocked.CompareExchange(ref _gate, gate + 1, gate) == gate) break;
+            }
+            int index = Interlocked.Increment(ref _joined);
+            if (index < _threads) Work(index);   // more helpers than threads (one queued for an earlier call) leave at once
+            Interlocked.Decrement(ref _gate);
+        }
+
+        /// <summary>
+        /// Closes the call once the caller's own loop is done (nothing is left to take, or only the last units of started
+        /// helpers) and waits for the helpers inside. A helper still in the pool's queue is not waited for: it will find
+        /// the call closed and touch nothing (the spans may be unpinned by then), so a saturated pool cannot hold the
+        /// caller. The wait spins, then yields the core (never sleeps, never allocates, unlike an event whose first
+        /// blocking wait allocates its lock).
+        /// </summary>
+        public void Finish()
+        {
+            Interlocked.Or(ref _gate, Closed);
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _gate) != Closed)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+
+        /// <summary>One hand-off: a pool work item that helps with the call open when it runs.</summary>
+        private sealed class Helper(Job<TKernel> job) : IThreadPoolWorkItem
+        {
+            public int Queued;   // 1 from queueing until the pool starts it (then the caller may queue it again)
+
+            public void Execute()
+            {
+                Volatile.Write(ref Queued, 0);
+                job.Help();
+            }
         }
 
         /// <summary>Thread <paramref name="me"/>'s loop: chunks from its own range, then halves stolen from the others'.</summary>
@@ -273,16 +336,5 @@ public static class KernelParallel
             }
         }
 
-        // Every queued work item must have finished before the caller returns (and unpins the spans, and may
-        // reuse this job): a worker that starts late finds no unit left and only signals. SpinWait spins, then
-        // yields the core (never sleeps, never allocates, unlike an event whose first blocking wait allocates its lock).
-        public void WaitForWorkers()
-        {
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _pendingWorkers) > 0)
-            {
-                spin.SpinOnce(sleep1Threshold: -1);
-            }
-        }
     }
 }

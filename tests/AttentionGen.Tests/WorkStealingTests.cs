@@ -141,7 +141,7 @@ public sealed class WorkStealingTests
     /// passes is −1 at the start of each of its sequences and what it set last otherwise. Random short spins vary the
     /// timing so threads steal from each other.
     /// </summary>
-    private struct RecordingKernel : IAttentionKernel<RecordingKernel>
+    internal struct RecordingKernel : IAttentionKernel<RecordingKernel>
     {
         public const int Units = 37;
         public const int FloatsPerSequence = 8;
@@ -150,16 +150,19 @@ public sealed class WorkStealingTests
         public static ConcurrentQueue<string> Errors = new();
         public static ConcurrentDictionary<int, int> UnitsByThread = new();
         public static int SleepFirstMs, Caller;
+        public static Action? OnFirstChunk;   // run once, inside the first chunk of the next call
         private static int s_seed;
         [ThreadStatic] private static int t_sequence;
         [ThreadStatic] private static int t_lastState;
         [ThreadStatic] private static Random? t_random;
+        [ThreadStatic] private static int t_depth;
 
         public static void Reset(int batch, int seed)
         {
             Counts = new int[batch * Units];
             Errors = new ConcurrentQueue<string>();
             UnitsByThread = new ConcurrentDictionary<int, int>();
+            OnFirstChunk = null;
             SleepFirstMs = 0;
             Caller = -1;
             s_seed = seed;
@@ -183,6 +186,15 @@ public sealed class WorkStealingTests
             int sequence = (int)(Unsafe.ByteOffset(ref Base[0], ref q) / (sizeof(float) * FloatsPerSequence));
             int thread = Environment.CurrentManagedThreadId;
             bool firstChunk = !UnitsByThread.ContainsKey(thread);
+            if (t_depth++ > 0) Errors.Enqueue($"units [{first}, {end}) of sequence {sequence} run inside another chunk on thread {thread}");
+            try
+            {
+                Interlocked.Exchange(ref OnFirstChunk, null)?.Invoke();
+            }
+            finally
+            {
+                t_depth--;
+            }
             UnitsByThread.AddOrUpdate(thread, end - first, (_, n) => n + end - first);
             if (SleepFirstMs > 0 && thread != Caller && firstChunk) Thread.Sleep(SleepFirstMs);
             if (first < 0 || end > Units || first >= end) Errors.Enqueue($"units [{first}, {end}) of sequence {sequence}");
@@ -195,5 +207,114 @@ public sealed class WorkStealingTests
             state = t_lastState = sequence * 1000 + first + 1;
             t_sequence = sequence;
         }
+    }
+}
+
+[CollectionDefinition(nameof(QueueSeam), DisableParallelization = true)]
+public sealed class QueueSeam { }
+
+/// <summary>
+/// Helpers the thread pool has not run yet (a saturated pool): the caller does all the work and returns without waiting
+/// for them; a helper that runs after its call touches nothing, and one that runs during a later call of the same
+/// thread helps that call.
+/// Replaces <see cref="KernelParallel.Queue"/>, so this collection runs alone.
+/// </summary>
+[Collection(nameof(QueueSeam))]
+public sealed class HeldBackHelperTests
+{
+    private static System.Collections.Generic.List<IThreadPoolWorkItem> HoldBack(Action call)
+    {
+        var held = new System.Collections.Generic.List<IThreadPoolWorkItem>();
+        Action<IThreadPoolWorkItem> queue = KernelParallel.Queue;
+        KernelParallel.Queue = item => { lock (held) held.Add(item); };
+        try
+        {
+            // On a thread of its own with a time limit: if the caller waited for a held-back helper, it would never return.
+            var task = Task.Factory.StartNew(call, TaskCreationOptions.LongRunning);
+            Assert.True(task.Wait(TimeSpan.FromSeconds(60)), "the call waited for a helper the pool never ran");
+        }
+        finally
+        {
+            KernelParallel.Queue = queue;
+        }
+        return held;
+    }
+
+    [Fact]
+    public void CallerDoesAllTheWorkWhenNoHelperRuns()
+    {
+        int n = Encoder128.SeqLen * Encoder128.Dim;
+        float[] x = TestData.Gaussian(530, n);
+        float[] serial = new float[n], parallel = new float[n];
+        Encoder128.SelfAttend(x, serial);
+        var held = HoldBack(() => KernelParallel.Run<Encoder128>(x, x, x, parallel, 4));
+        Assert.Equal(Math.Min(4, Units<Encoder128>()) - 1, held.Count);   // 0 on the scalar path: one unit, no helper
+        Assert.True(serial.AsSpan().SequenceEqual(parallel), "the caller alone differs from the serial result");
+        // The helpers run late, after their call returned: they must not write anything.
+        Array.Fill(parallel, 7f);
+        foreach (IThreadPoolWorkItem helper in held) helper.Execute();
+        Assert.All(parallel, value => Assert.Equal(7f, value));
+    }
+
+    [Fact]
+    public void HelperQueuedForAnEarlierCallHelpsALaterOne()
+    {
+        WorkStealingTests.RecordingKernel.Reset(1, seed: 11);
+        float[] buffer = new float[WorkStealingTests.RecordingKernel.FloatsPerSequence];
+        WorkStealingTests.RecordingKernel.Base = buffer;
+        // Call 1 has its helper held back (the caller does everything). Call 2 on the same thread (the same pooled job)
+        // does not queue that helper again, since the pool still holds it; the pool runs it during call 2, on another
+        // thread: it joins call 2 and takes a share of its units.
+        System.Collections.Generic.List<IThreadPoolWorkItem>? held = null;
+        Exception? failure = null;
+        int helperThread = -1;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                held = HoldBackOnThisThread(() => KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2));
+                Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
+                Assert.Single(WorkStealingTests.RecordingKernel.UnitsByThread);
+                WorkStealingTests.RecordingKernel.Reset(1, seed: 12);
+                WorkStealingTests.RecordingKernel.OnFirstChunk = () =>
+                {
+                    var pool = new Thread(() => { helperThread = Environment.CurrentManagedThreadId; held![0].Execute(); });
+                    pool.Start();
+                    Assert.True(pool.Join(TimeSpan.FromSeconds(60)), "the late helper did not finish");
+                };
+                var again = HoldBackOnThisThread(() => KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2));
+                Assert.Empty(again);   // the held-back helper was not queued a second time
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(60)), "a call waited for a helper that never ran");
+        Assert.Null(failure);
+        Assert.Single(held!);
+        Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
+        Assert.True(WorkStealingTests.RecordingKernel.Errors.IsEmpty, string.Join("; ", WorkStealingTests.RecordingKernel.Errors));
+        Assert.True(WorkStealingTests.RecordingKernel.UnitsByThread.TryGetValue(helperThread, out int byHelper) && byHelper > 0,
+            "the helper queued for call 1 did no work in call 2");
+    }
+
+    private static int Units<T>() where T : IAttentionKernel<T> => T.WorkUnits;
+
+    private static System.Collections.Generic.List<IThreadPoolWorkItem> HoldBackOnThisThread(Action call)
+    {
+        var held = new System.Collections.Generic.List<IThreadPoolWorkItem>();
+        Action<IThreadPoolWorkItem> queue = KernelParallel.Queue;
+        KernelParallel.Queue = item => { lock (held) held.Add(item); };
+        try
+        {
+            call();
+        }
+        finally
+        {
+            KernelParallel.Queue = queue;
+        }
+        return held;
     }
 }
