@@ -27,8 +27,8 @@ public sealed class ParallelTests
     private static void Attend<T>(float[] q, float[] k, float[] v, float[] o, int degree) where T : IAttentionKernel<T> =>
         T.Attend(q, k, v, o, new ParallelOptions { MaxDegreeOfParallelism = degree });
 
-    [Fact] public void SplitByHeadsMatchesSerial() => AssertSameAsSerial<Encoder128>(41);
-    [Fact] public void InterleavedBlocksMatchSerial() => AssertSameAsSerial<Parallel130>(42);
+    [Fact] public void WholeHeadRangesMatchSerial() => AssertSameAsSerial<Encoder128>(41);
+    [Fact] public void HeadCutBetweenThreadsMatchesSerial() => AssertSameAsSerial<Parallel130>(42);
     [Fact] public void CausalSingleHeadMatchesSerial() => AssertSameAsSerial<ParallelCausal257>(43);
     [Fact] public void SmallProblemStaysSerialAndMatches() => AssertSameAsSerial<Odd37>(44);
 
