@@ -526,7 +526,7 @@ internal static class KernelEmitter
         if (ZeroedBand(p))
         {
             w.Line("// A key outside a row's band (or masked) must not reach its output even as 0·∞ = NaN: P·V multiplies the exact zeros");
-            w.Line("// past each row's last key by their values, so values holding ∞ or NaN take the exact path.");
+            w.Line($"// {(p.Shape.HasWindow ? "outside each row's band (inside its block's)" : "past each row's last key")} by their values, so values holding ∞ or NaN take the exact path.");
             w.Line($"exact = !{finite};");
         }
         else
@@ -821,7 +821,16 @@ internal static class KernelEmitter
             string rowAt = rows > 1 ? (lo == "0" ? "r * ScoreStride" : $"r * ScoreStride + {lo}") : lo;
             string row = rowAt == "0" ? "ref s" : $"ref {unsafeAdd}(ref s, {rowAt})";
             string count = lo == "0" ? hi : $"{hi} - {lo}";
-            w.Line($"{unsafeAdd}(ref s, Factors + {rr}) = global::AttentionGen.Runtime.KernelMath.SoftmaxRow{p.Lanes * 32}({row}, {count}, {count});");
+            if (ZeroedBand(p) && s.HasWindow && rows > 1)
+            {
+                // P·V reads the block's keys [lo0, hi_last) for every row: the row's other keys there must hold exact zeros.
+                w.Line($"for (int j = lo0; j < lo; j++) {unsafeAdd}(ref s, r * ScoreStride + j) = 0f;   // the block's keys before the row's first");
+                w.Line($"{unsafeAdd}(ref s, Factors + {rr}) = global::AttentionGen.Runtime.KernelMath.SoftmaxRow{p.Lanes * 32}({row}, {count}, hi{rows - 1} - lo);   // and zeros past its last key, up to the block's last");
+            }
+            else
+            {
+                w.Line($"{unsafeAdd}(ref s, Factors + {rr}) = global::AttentionGen.Runtime.KernelMath.SoftmaxRow{p.Lanes * 32}({row}, {count}, {count});");
+            }
             if (rows > 1) w.Close();
         }
         End();
@@ -854,7 +863,14 @@ internal static class KernelEmitter
         if (zeroed)
         {
             Anchor();
-            w.Line($"int cLo = 0, cHi = {HiExpr(CodeWriter.Int(rows - 1))};   // the block's keys: a row's probabilities past its last key are exact zeros (its softmax set those scores to −∞), and its values are finite (or the exact path runs instead)");
+            if (s.HasWindow)
+            {
+                w.Line($"int cHi = {HiExpr(CodeWriter.Int(rows - 1))}, cLo = {LoExpr("0", HiExpr("0"))};   // the block's keys: a row's probabilities outside its own band are exact zeros (its softmax wrote them), and its values are finite (or the exact path runs instead)");
+            }
+            else
+            {
+                w.Line($"int cLo = 0, cHi = {HiExpr(CodeWriter.Int(rows - 1))};   // the block's keys: a row's probabilities past its last key are exact zeros (its softmax set those scores to −∞), and its values are finite (or the exact path runs instead)");
+            }
         }
         else if (s.Banded)
         {
@@ -1015,11 +1031,12 @@ internal static class KernelEmitter
     private static bool FusedMax(KernelPlan p) => !p.InPlaceKeys && !p.Shape.Banded && p.Shape.Softcap == 0;
 
     /// <summary>
-    /// True when P·V reads the keys of a causal block as one range for all its rows: the softmax leaves exact zeros past
-    /// each row's last key (up to the block's last), and Run sends values holding ∞ or NaN to the exact path, so no row
-    /// loop guards the diagonal (one strip body to compile instead of two).
+    /// True when P·V reads the keys of a banded block (causal, windowed) as one range for all its rows, the union of the
+    /// rows' bands: the softmax leaves exact zeros in that range outside each row's own band (past its last key, and
+    /// before its first when there is a window), and Run sends values holding ∞ or NaN to the exact path, so no row loop
+    /// guards the band's edges (one strip body to compile instead of two). Not for keys read in place (≤ 4 query rows).
     /// </summary>
-    private static bool ZeroedBand(KernelPlan p) => p.Shape.Banded && !p.Shape.HasWindow && Interleaved(p);
+    private static bool ZeroedBand(KernelPlan p) => p.Shape.Banded && !p.InPlaceKeys;
 
     /// <summary>
     /// True when the softmax of a block runs its rows in one interleaved loop: every row's keys start at 0 (no window),
