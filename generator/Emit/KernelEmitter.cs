@@ -863,14 +863,8 @@ internal static class KernelEmitter
         if (zeroed)
         {
             Anchor();
-            if (s.HasWindow)
-            {
-                w.Line($"int cHi = {HiExpr(CodeWriter.Int(rows - 1))}, cLo = {LoExpr("0", HiExpr("0"))};   // the block's keys: a row's probabilities outside its own band are exact zeros (its softmax wrote them), and its values are finite (or the exact path runs instead)");
-            }
-            else
-            {
-                w.Line($"int cLo = 0, cHi = {HiExpr(CodeWriter.Int(rows - 1))};   // the block's keys: a row's probabilities past its last key are exact zeros (its softmax set those scores to −∞), and its values are finite (or the exact path runs instead)");
-            }
+            string zeros = s.HasWindow ? "outside its own band are exact zeros (its softmax wrote them)" : "past its last key are exact zeros (its softmax set those scores to −∞)";
+            w.Line($"int cLo = {(s.HasWindow ? LoExpr("0", HiExpr("0")) : "0")}, cHi = {HiExpr(CodeWriter.Int(rows - 1))};   // the block's keys: a row's probabilities {zeros}, and its values are finite (or the exact path runs instead)");
         }
         else if (s.Banded)
         {
