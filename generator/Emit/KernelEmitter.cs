@@ -615,6 +615,13 @@ internal static class KernelEmitter
                 if (s.HasWindow) w.Line($"int lo{r} = {LoExpr(CodeWriter.Int(r), $"hi{r}")};");
             }
         }
+        void BlockBand()   // only the block's first and last key, [lo0, hi_last): what the packed Q·Kᵀ and the softmax read
+        {
+            if (!s.Banded) return;
+            Anchor();
+            w.Line($"int hi{rows - 1} = {HiExpr(CodeWriter.Int(rows - 1))};");
+            if (s.HasWindow) w.Line($"int lo0 = {LoExpr("0", HiExpr("0"))};");
+        }
         void Refs(string name, string from, string stride)
         {
             w.Line($"ref float {name}0 = ref {from};");
@@ -714,7 +721,7 @@ internal static class KernelEmitter
             Refs("q", $"{unsafeAdd}(ref q, i0 * Dim)", "Dim");
         }
         Refs("s", "s", "ScoreStride");
-        BandRows();
+        if (p.InPlaceKeys) BandRows(); else BlockBand();
         if (p.InPlaceKeys)
         {
             w.Line($"// --- Q·Kᵀ: keys read in place (kt is the head's first column of K, rows KvDim apart), one dot product per key and row{(s.Softcap > 0 ? ", softcapped" : "")} ---");
@@ -754,7 +761,11 @@ internal static class KernelEmitter
                 ? $"Softmax of rows i0..i0+{rows - 1} in place, unnormalised; each row's lane-wise Σ to s + Sums (P·V reduces it to f_r = 1/Σ, 0 for a row that sees no key, before its FMA loop, which hides the latency)."
                 : $"Softmax of rows i0..i0+{rows - 1} in place; f_r = 1/Σ (0 for a row that sees no key) to s + Factors + r.");
         if (interleaved) w.Line("ref float s0 = ref s;");
-        BandRows();
+        bool zeroFill = ZeroedBand(p) && s.HasWindow && rows > 1 && !interleaved;   // the block's keys before each row's first: zeros for P·V
+        // The block's last key ends the interleaved pass and the zero fill, which starts at the block's first; each row's
+        // own band is computed in the loop over the rows.
+        if (interleaved || zeroFill) BlockBand();
+        else if (s.Banded) Anchor();
         if (interleaved)
         {
             string km = "global::AttentionGen.Runtime.KernelMath";
@@ -821,7 +832,7 @@ internal static class KernelEmitter
             string rowAt = rows > 1 ? (lo == "0" ? "r * ScoreStride" : $"r * ScoreStride + {lo}") : lo;
             string row = rowAt == "0" ? "ref s" : $"ref {unsafeAdd}(ref s, {rowAt})";
             string count = lo == "0" ? hi : $"{hi} - {lo}";
-            if (ZeroedBand(p) && s.HasWindow && rows > 1)
+            if (zeroFill)
             {
                 // P·V reads the block's keys [lo0, hi_last) for every row: the row's other keys there must hold exact zeros.
                 w.Line($"for (int j = lo0; j < lo; j++) {unsafeAdd}(ref s, r * ScoreStride + j) = 0f;   // the block's keys before the row's first");
