@@ -873,9 +873,9 @@ internal static class KernelEmitter
         w.Line($"// --- P·V: {rows} rows × {s.HeadDim} columns, strips of ≤ {p.MaxStripVectors} {p.ValueVectorName}(s) per row, then × f_r ---");
         if (zeroed)
         {
-            Anchor();
+            BlockBand();
             string zeros = s.HasWindow ? "outside its own band are exact zeros (its softmax wrote them)" : "past its last key are exact zeros (its softmax set those scores to −∞)";
-            w.Line($"int cLo = {(s.HasWindow ? LoExpr("0", HiExpr("0")) : "0")}, cHi = {HiExpr(CodeWriter.Int(rows - 1))};   // the block's keys: a row's probabilities {zeros}, and its values are finite (or the exact path runs instead)");
+            w.Line($"int cLo = {(s.HasWindow ? "lo0" : "0")}, cHi = hi{rows - 1};   // the block's keys: a row's probabilities {zeros}, and its values are finite (or the exact path runs instead)");
         }
         else if (s.Banded)
         {
