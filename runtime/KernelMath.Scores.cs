@@ -114,20 +114,23 @@ public static partial class KernelMath
         }
     }
 
-    /// <summary><c>s[j] = cap · tanh(s[j] / cap)</c> for <c>j ∈ [lo, hi)</c> (the softcap of the in-place path).</summary>
-    public static void SoftcapRow(ref float s, int lo, int hi, float cap)
+    /// <summary>
+    /// <c>s[j] = unit · cap · tanh(s[j] / cap)</c> for <c>j ∈ [lo, hi)</c> (the softcap of the in-place path; <paramref name="unit"/>
+    /// = log2 e puts the scores in the base-2 units of the vector softmax).
+    /// </summary>
+    public static void SoftcapRow(ref float s, int lo, int hi, float cap, float unit)
     {
         int j = lo;
         if (Vector256.IsHardwareAccelerated)
         {
             for (; j + 8 <= hi; j += 8)
             {
-                KernelSoftcap.Apply(Vector256.LoadUnsafe(ref s, (nuint)j), cap).StoreUnsafe(ref s, (nuint)j);
+                KernelSoftcap.Apply(Vector256.LoadUnsafe(ref s, (nuint)j), cap, unit).StoreUnsafe(ref s, (nuint)j);
             }
         }
         for (; j < hi; j++)
         {
-            Unsafe.Add(ref s, j) = KernelSoftcap.Apply(Unsafe.Add(ref s, j), cap);
+            Unsafe.Add(ref s, j) = unit * KernelSoftcap.Apply(Unsafe.Add(ref s, j), cap);
         }
     }
 }

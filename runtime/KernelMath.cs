@@ -9,34 +9,23 @@ using System.Runtime.Intrinsics.X86;
 namespace AttentionGen.Runtime;
 
 /// <summary>
-/// Shape-independent vector math that generated kernels call: a fast exp, reductions and the
-/// softmax pass over one row of scores. Everything is <see cref="MethodImplOptions.AggressiveInlining"/>
-/// so it compiles into the kernel that calls it.
+/// Shape-independent vector math that generated kernels call: a fast 2^y, reductions and the softmax pass over one
+/// row of scores. Small helpers are <see cref="MethodImplOptions.AggressiveInlining"/>, so they compile into the kernel
+/// that calls them; the row passes shared by every kernel are one copy per process.
 /// </summary>
 /// <remarks>
 /// <para>
-/// exp uses round-to-nearest range reduction with a magic bias (which also builds 2ⁿ from the same add),
-/// a two-constant Cody-Waite split of ln 2 and the cephes degree-5 polynomial: ≤ 2 ulp on [−87.3, 88],
-/// exactly 1 at 0, exactly 0 below −87.34 (so −∞ gives 0) and NaN for NaN. That is the regime of softmax,
-/// where every argument is a score minus the row maximum (≤ 0).
+/// The vector paths keep scores in base-2 units, <c>s · log2 e</c> (the kernels fold log2 e into their Q·Kᵀ scale or
+/// their softcap), so the softmax takes <c>2^(s − max)</c>: <see cref="Exp2NonPositive(Vector512{float})"/> needs no
+/// range reduction by ln 2. It is ≤ 2 ulp on [−126, 0], exactly 1 at 0, exactly 0 below −126.5 (so −∞ gives 0) and NaN
+/// for NaN: the regime of softmax, where every argument is a score minus the row maximum (≤ 0).
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class KernelMath
 {
-    private const float Lo = -87.33654f;          // below this exp(x) is subnormal: return 0
-    private const float Hi = 88.0f;               // keeps 2ⁿ finite
-    private const float Floor = -88.0f;           // ExpNonPositive: round(x·log2e) = −127, 2ⁿ built as +0
-    private const float Log2E = 1.44269504088896341f;
+    internal const float Log2E = 1.44269504088896341f;   // scores × log2 e are in the base-2 units the vector softmax passes take
     private const float Magic = 12583039f;        // 1.5·2²³ + 127: rounds x·log2e and biases the exponent
-    private const float Ln2Hi = 0.693359375f;
-    private const float Ln2Lo = -2.12194440e-4f;
-    private const float P0 = 1.9875691500e-4f;
-    private const float P1 = 1.3981999507e-3f;
-    private const float P2 = 8.3334519073e-3f;
-    private const float P3 = 4.1665795894e-2f;
-    private const float P4 = 1.6666665459e-1f;
-    private const float P5 = 5.0000001201e-1f;
     // Exp2NonPositive: 2^f on [−0.5, 0.5], degree 6, fitted at the Chebyshev nodes (≤ 2.6e-9 relative before rounding,
     // ≤ 1.4 ulp in float arithmetic); E0 = 1.
     private const float Floor2 = -127.0f;         // round(y) = −127 builds 2ⁿ as +0
@@ -49,34 +38,14 @@ public static partial class KernelMath
 
     // ---------------------------------------------------------------- Vector512
 
-    /// <summary>exp of each lane (see the type remarks for accuracy and edge values).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x)
-    {
-        // Operand order keeps NaN: the native max/min return their second operand when one is NaN.
-        Vector512<float> xc = Min512(Vector512.Create(Hi), Max512(Vector512.Create(Lo), x));
-        Vector512<float> t = Fma512(xc, Vector512.Create(Log2E), Vector512.Create(Magic));
-        Vector512<float> n = t - Vector512.Create(Magic);
-        Vector512<float> r = Fma512(n, Vector512.Create(-Ln2Hi), xc);
-        r = Fma512(n, Vector512.Create(-Ln2Lo), r);
-        Vector512<float> p = Fma512(Vector512.Create(P0), r, Vector512.Create(P1));
-        p = Fma512(p, r, Vector512.Create(P2));
-        p = Fma512(p, r, Vector512.Create(P3));
-        p = Fma512(p, r, Vector512.Create(P4));
-        p = Fma512(p, r, Vector512.Create(P5));
-        Vector512<float> y = Fma512(p, r * r, r) + Vector512<float>.One;
-        Vector512<float> scale = Vector512.ShiftLeft(t.AsInt32(), 23).AsSingle();
-        return Vector512.AndNot(y * scale, Vector512.LessThan(x, Vector512.Create(Lo)));
-    }
-
     /// <summary>Largest lane (NaN if any lane is NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector512<float> v) =>
         MaxAcross(Max256(v.GetLower(), v.GetUpper()));
 
     /// <summary>
-    /// Softmax pass over one row of scores: lanes <c>[valid, end)</c> are set to 0, lanes <c>[0, valid)</c>
-    /// are replaced by <c>exp(s − max)</c>. Returns <c>1/Σ</c>, or 0 when every valid score is −∞ (a
+    /// Softmax pass over one row of scores in base-2 units (<c>s · log2 e</c>, see the type remarks): lanes
+    /// <c>[valid, end)</c> are set to 0, lanes <c>[0, valid)</c> are replaced by <c>2^(s − max)</c>. Returns <c>1/Σ</c>, or 0 when every valid score is −∞ (a
     /// fully masked row, whose output is then zeros). <paramref name="end"/> rounded up to 16 must lie
     /// inside the row buffer.
     /// </summary>
@@ -139,7 +108,7 @@ public static partial class KernelMath
         Vector512<float> sum = Vector512<float>.Zero;
         for (c = 0; c < vectors; c++)
         {
-            Vector512<float> e = ExpNonPositive(Vector512.LoadUnsafe(ref row, (nuint)(c << 4)) - mv);
+            Vector512<float> e = Exp2NonPositive(Vector512.LoadUnsafe(ref row, (nuint)(c << 4)) - mv);
             e.StoreUnsafe(ref row, (nuint)(c << 4));
             sum += e;
         }
@@ -151,7 +120,7 @@ public static partial class KernelMath
     /// rows of a block): <paramref name="max"/> holds the lane-wise maximum of keys <c>[0, from)</c>, keys
     /// <c>[from, valid)</c> are read here, and the lanes past <paramref name="valid"/> up to <paramref name="end"/>
     /// rounded up to 16 are set to −∞ (so that exp gives 0 there: the keys a causal block computes for its later rows). A row whose every score is −∞ (or NaN dropped by the native max) gets
-    /// 0: exp(s − 0) is then 0 for −∞ and NaN for NaN, and <see cref="Reciprocal"/> of the sum gives 0 or NaN.
+    /// 0: 2^(s − 0) is then 0 for −∞ and NaN for NaN, and <see cref="Reciprocal"/> of the sum gives 0 or NaN.
     /// <paramref name="from"/> is a multiple of 16.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -222,35 +191,13 @@ public static partial class KernelMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float InverseSum(Vector256<float> sums) => Reciprocal(SumAcross(sums));
 
-    /// <summary>
-    /// exp for softmax arguments <c>x = s − max ≤ 0</c> (or NaN): as <see cref="Exp(Vector512{float})"/> without
-    /// the upper clamp and the final select (same accuracy, ≤ 2 ulp on [−87.3, 0]). Arguments are clamped at −88, where round(x·log2e) = −127 builds
-    /// 2ⁿ as +0, so exp is exactly 0 below −87.68 (−∞ gives 0), a subnormal or FLT_MIN-sized value on
-    /// (−87.68, −87.34), and NaN stays NaN (the native max returns its second operand when one is NaN).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> ExpNonPositive(Vector512<float> x)
-    {
-        Vector512<float> xc = Max512(Vector512.Create(Floor), x);
-        Vector512<float> t = Fma512(xc, Vector512.Create(Log2E), Vector512.Create(Magic));
-        Vector512<float> n = t - Vector512.Create(Magic);
-        Vector512<float> r = Fma512(n, Vector512.Create(-Ln2Hi), xc);
-        r = Fma512(n, Vector512.Create(-Ln2Lo), r);
-        Vector512<float> p = Fma512(Vector512.Create(P0), r, Vector512.Create(P1));
-        p = Fma512(p, r, Vector512.Create(P2));
-        p = Fma512(p, r, Vector512.Create(P3));
-        p = Fma512(p, r, Vector512.Create(P4));
-        p = Fma512(p, r, Vector512.Create(P5));
-        Vector512<float> y = Fma512(p, r * r, r) + Vector512<float>.One;
-        return y * Vector512.ShiftLeft(t.AsInt32(), 23).AsSingle();
-    }
 
     /// <summary>
     /// 2^y for softmax arguments in base-2 units, <c>y = (s − max)·log2 e ≤ 0</c> (or NaN): the kernels keep their scores
     /// multiplied by log2 e (folded into the Q·Kᵀ scale), so exp needs no range reduction by ln 2. n = round(y), f = y − n
     /// (exact), 2^f by a degree-6 polynomial, 2ⁿ built from the rounding add: ≤ 2 ulp on [−126, 0], exactly 1 at 0. Arguments
     /// are clamped at −127, where 2ⁿ is built as +0, so the result is exactly 0 below −126.5 (−∞ gives 0), and NaN stays NaN.
-    /// 7 multiply-add-pipe operations per vector against 11 for <see cref="ExpNonPositive(Vector512{float})"/>.
+    /// 7 multiply-add-pipe operations per vector, against 11 for exp with a range reduction by ln 2.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp2NonPositive(Vector512<float> y)
@@ -300,24 +247,6 @@ public static partial class KernelMath
 
     // ---------------------------------------------------------------- Vector256
 
-    /// <summary>exp of each lane (see the type remarks for accuracy and edge values).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
-    {
-        Vector256<float> xc = Min256(Vector256.Create(Hi), Max256(Vector256.Create(Lo), x));
-        Vector256<float> t = Fma256(xc, Vector256.Create(Log2E), Vector256.Create(Magic));
-        Vector256<float> n = t - Vector256.Create(Magic);
-        Vector256<float> r = Fma256(n, Vector256.Create(-Ln2Hi), xc);
-        r = Fma256(n, Vector256.Create(-Ln2Lo), r);
-        Vector256<float> p = Fma256(Vector256.Create(P0), r, Vector256.Create(P1));
-        p = Fma256(p, r, Vector256.Create(P2));
-        p = Fma256(p, r, Vector256.Create(P3));
-        p = Fma256(p, r, Vector256.Create(P4));
-        p = Fma256(p, r, Vector256.Create(P5));
-        Vector256<float> y = Fma256(p, r * r, r) + Vector256<float>.One;
-        Vector256<float> scale = Vector256.ShiftLeft(t.AsInt32(), 23).AsSingle();
-        return Vector256.AndNot(y * scale, Vector256.LessThan(x, Vector256.Create(Lo)));
-    }
 
     /// <summary>Largest lane; with the native max a NaN lane may or may not win (callers handle NaN through exp).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -396,7 +325,7 @@ public static partial class KernelMath
         Vector256<float> sum = Vector256<float>.Zero;
         for (c = 0; c < vectors; c++)
         {
-            Vector256<float> e = ExpNonPositive(Vector256.LoadUnsafe(ref row, (nuint)(c << 3)) - mv);
+            Vector256<float> e = Exp2NonPositive(Vector256.LoadUnsafe(ref row, (nuint)(c << 3)) - mv);
             e.StoreUnsafe(ref row, (nuint)(c << 3));
             sum += e;
         }
@@ -451,23 +380,6 @@ public static partial class KernelMath
         return p * Vector256.ShiftLeft(t.AsInt32(), 23).AsSingle();
     }
 
-    /// <summary>As <see cref="ExpNonPositive(Vector512{float})"/>, with 8-lane vectors.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> ExpNonPositive(Vector256<float> x)
-    {
-        Vector256<float> xc = Max256(Vector256.Create(Floor), x);
-        Vector256<float> t = Fma256(xc, Vector256.Create(Log2E), Vector256.Create(Magic));
-        Vector256<float> n = t - Vector256.Create(Magic);
-        Vector256<float> r = Fma256(n, Vector256.Create(-Ln2Hi), xc);
-        r = Fma256(n, Vector256.Create(-Ln2Lo), r);
-        Vector256<float> p = Fma256(Vector256.Create(P0), r, Vector256.Create(P1));
-        p = Fma256(p, r, Vector256.Create(P2));
-        p = Fma256(p, r, Vector256.Create(P3));
-        p = Fma256(p, r, Vector256.Create(P4));
-        p = Fma256(p, r, Vector256.Create(P5));
-        Vector256<float> y = Fma256(p, r * r, r) + Vector256<float>.One;
-        return y * Vector256.ShiftLeft(t.AsInt32(), 23).AsSingle();
-    }
 
     /// <summary>Lane-wise native maximum (a NaN lane may or may not win: callers handle NaN through exp).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -486,7 +398,10 @@ public static partial class KernelMath
 
     // ---------------------------------------------------------------- scalar
 
-    /// <summary>Scalar softmax pass with the same contract as <see cref="SoftmaxRow512(ref float, int, int)"/>; uses <see cref="MathF.Exp"/>.</summary>
+    /// <summary>
+    /// Scalar softmax pass with the contract of <see cref="SoftmaxRow512(ref float, int, int)"/>, but in natural units
+    /// (the scalar paths do not scale their scores by log2 e): the lanes become <c>exp(s − max)</c> by <see cref="MathF.Exp"/>.
+    /// </summary>
     public static float SoftmaxRowScalar(ref float row, int valid, int end)
     {
         float max = float.NegativeInfinity;
@@ -519,13 +434,9 @@ public static partial class KernelMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Max512(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Min512(Vector512<float> a, Vector512<float> b) => Vector512.MinNative(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Max256(Vector256<float> a, Vector256<float> b) => Vector256.MaxNative(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Min256(Vector256<float> a, Vector256<float> b) => Vector256.MinNative(a, b);
 #else
     // .NET 8 has no cross-platform FusedMultiplyAdd/MaxNative: the vector paths that call these only run
     // where Avx512F (Vector512) or Fma (Vector256) is supported, which the generated dispatch checks.
@@ -534,12 +445,8 @@ public static partial class KernelMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Max512(Vector512<float> a, Vector512<float> b) => Avx512F.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Min512(Vector512<float> a, Vector512<float> b) => Avx512F.Min(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Max256(Vector256<float> a, Vector256<float> b) => Avx.Max(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Min256(Vector256<float> a, Vector256<float> b) => Avx.Min(a, b);
 #endif
 }

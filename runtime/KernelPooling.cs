@@ -71,7 +71,9 @@ public static class KernelPooling
         ref float qr = ref MemoryMarshal.GetReference(query);
         ref float or = ref MemoryMarshal.GetReference(output);
 
-        // Pass 1: every head's score for row j, reading row j once.
+        // Pass 1: every head's score for row j, reading row j once; × log2 e on a vector path (its softmax pass takes
+        // base-2 scores, KernelMath's remarks).
+        float unit = Use512 || Use256 ? KernelMath.Log2E : 1f;
         for (int j = 0; j < rows; j++)
         {
             ref float row = ref Unsafe.Add(ref xr, (nint)j * dim);
@@ -82,7 +84,7 @@ public static class KernelPooling
                 {
                     s = softcap * MathF.Tanh(s / softcap);
                 }
-                Unsafe.Add(ref scores, h * stride + j) = s;
+                Unsafe.Add(ref scores, h * stride + j) = s * unit;
             }
         }
 

@@ -473,11 +473,8 @@ internal static class KernelEmitter
             w.Line($"private const int Factors = Maxima + {p.RowsPerBlock * p.Lanes};   // offset of f_r = 1/Σ handed from the softmax to P·V and the rare paths");
         }
         w.Line($"private const int ScratchFloats = {p.ScratchFloats};");
-        if (Base2(p))
-        {
-            w.Line($"private const float Log2E = {Log2E};");
-            w.Line("private const float ScoreScale = Scale * Log2E;   // the scores are kept in base-2 units: the softmax takes 2^(s − max) with no range reduction by ln 2");
-        }
+        w.Line($"private const float Log2E = {Log2E};   // the scores are kept in base-2 units: the softmax takes 2^(s − max) with no range reduction by ln 2");
+        if (s.Softcap == 0) w.Line("private const float ScoreScale = Scale * Log2E;");
         w.Line();
 
         int R = p.RowsPerBlock;
@@ -700,7 +697,7 @@ internal static class KernelEmitter
         }
         Rare($"Mask{rows}(ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask)",
             "−∞ for masked keys, whatever q·k was; + the additive mask.",
-            r => w.Line($"global::AttentionGen.Runtime.KernelMasking.Apply({ScoreRow(r)}, {RowLo}, {RowHi}, in mask, i0 + {r}, KeyLen{(Base2(p) ? ", Log2E" : "")});"));
+            r => w.Line($"global::AttentionGen.Runtime.KernelMasking.Apply({ScoreRow(r)}, {RowLo}, {RowHi}, in mask, i0 + {r}, KeyLen, Log2E);"));
         Rare($"Weights{rows}(ref float w, ref float s, int i0, int validKeys)",
             "The probabilities of the rows (0 for the keys a row does not see).",
             r => w.Line($"global::AttentionGen.Runtime.KernelWeights.StoreBand({ScoreRow(r)}, {RowLo}, {RowHi}, {Factor(r)}, ref {unsafeAdd}(ref w, (i0 + {r}) * KeyLen), KeyLen);"));
@@ -710,7 +707,7 @@ internal static class KernelEmitter
 
         // ---- Q·Kᵀ
         Hot($"Scores{rows}<TKeys>(ref float q, ref float kt, ref float s, int i0, int validKeys)",
-            $"Q·Kᵀ of rows i0..i0+{rows - 1}: scores{(Base2(p) ? " × Scale × log2 e" : s.Scale == 1f ? "" : " × Scale")} into the score rows{(fused && fullPanels > 0 ? "; each row's lane-wise maximum to s + Maxima" : "")}.");
+            $"Q·Kᵀ of rows i0..i0+{rows - 1}: scores{(s.Softcap == 0 ? " × Scale × log2 e" : $"{(s.Scale == 1f ? "" : " × Scale")}, softcapped, × log2 e")} into the score rows{(fused && fullPanels > 0 ? "; each row's lane-wise maximum to s + Maxima" : "")}.");
         if (tail)
         {
             w.Line($"ref float q0 = ref {unsafeAdd}(ref q, i0 * Dim);");
@@ -727,8 +724,8 @@ internal static class KernelEmitter
             w.Line($"// --- Q·Kᵀ: keys read in place (kt is the head's first column of K, rows KvDim apart), one dot product per key and row{(s.Softcap > 0 ? ", softcapped" : "")} ---");
             for (int r = 0; r < rows; r++)
             {
-                w.Line($"global::AttentionGen.Runtime.KernelMath.Scores{p.Lanes * 32}(ref q{r}, ref kt, KvDim, {Lo(r)}, {Hi(r)}, HeadDim, Scale, ref s{r});");
-                if (s.Softcap > 0) w.Line($"global::AttentionGen.Runtime.KernelMath.SoftcapRow(ref s{r}, {Lo(r)}, {Hi(r)}, Softcap);");
+                w.Line($"global::AttentionGen.Runtime.KernelMath.Scores{p.Lanes * 32}(ref q{r}, ref kt, KvDim, {Lo(r)}, {Hi(r)}, HeadDim, {(s.Softcap == 0 ? "ScoreScale" : "Scale")}, ref s{r});");
+                if (s.Softcap > 0) w.Line($"global::AttentionGen.Runtime.KernelMath.SoftcapRow(ref s{r}, {Lo(r)}, {Hi(r)}, Softcap, Log2E);");
             }
         }
         else
@@ -806,7 +803,7 @@ internal static class KernelEmitter
             for (int r = 0; r < group; r++)
             {
                 string at = r == 0 ? "(nuint)c" : $"(nuint)c + {r} * ScoreStride";   // rows addressed from one register
-                w.Line($"e = {km}.{(Base2(p) ? "Exp2NonPositive" : "ExpNonPositive")}({v.Static}.LoadUnsafe(ref {sg}, {at}) - m{r});");
+                w.Line($"e = {km}.Exp2NonPositive({v.Static}.LoadUnsafe(ref {sg}, {at}) - m{r});");
                 w.Line($"{v.Static}.StoreUnsafe(e, ref {sg}, {at});");
                 w.Line($"z{r} += e;");
             }
@@ -930,7 +927,7 @@ internal static class KernelEmitter
         int nc = p.ScoreVectorsPerPanel;
         int lanes = p.Lanes;
         string unsafeAdd = "global::System.Runtime.CompilerServices.Unsafe.Add";
-        bool base2 = Base2(p);
+        bool base2 = s.Softcap == 0;   // a softcap takes the scores in natural units and returns them × log2 e
         w.Line($"// --- Q·Kᵀ: {rows} rows × {p.PanelWidth} keys per panel, {rows * nc} accumulators{(base2 ? ", scaled by ScoreScale" : s.Scale == 1f ? "" : ", scaled by Scale")}{(s.Softcap > 0 ? ", softcapped" : "")} ---");
         string acc(int r, int c) => $"a{r}_{c}";
         w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, nc).Select(c => "k" + c))}, b;");
@@ -960,7 +957,7 @@ internal static class KernelEmitter
             // Softcap the stored panels in one call of a shared runtime method (one copy of tanh per process, not per
             // accumulator or kernel; softcapped kernels do not fuse the row maximum, so capping after the stores is exact).
             string width = narrowLast ? $"(p1 - p0) * PanelWidth + (rest > 0 ? {(nc - 1) * lanes} : 0)" : "(p1 - p0) * PanelWidth";
-            w.Line($"global::AttentionGen.Runtime.KernelSoftcap.Rows{lanes * 32}(ref {unsafeAdd}(ref s0, p0 * PanelWidth), ScoreStride, {rows}, {width}, Softcap);");
+            w.Line($"global::AttentionGen.Runtime.KernelSoftcap.Rows{lanes * 32}(ref {unsafeAdd}(ref s0, p0 * PanelWidth), ScoreStride, {rows}, {width}, Softcap, Log2E);");
         }
 
         // One panel of Q·Kᵀ: `vectors` key vectors of the panel `pv` (the first ones when narrower than the panel).
@@ -1048,14 +1045,6 @@ internal static class KernelEmitter
     /// so the rows share the vector boundaries.
     /// </summary>
     private static bool Interleaved(KernelPlan p) => !p.InPlaceKeys && !p.Shape.HasWindow;
-
-    /// <summary>
-    /// True when the row blocks keep their scores in base-2 units (× log2 e, folded into the Q·Kᵀ scale) and the softmax
-    /// takes 2^x (<c>KernelMath.Exp2NonPositive</c>: 7 multiply-add-pipe operations per vector instead of 11): the
-    /// interleaved softmax of packed keys without a softcap (a softcap is applied to the scores in natural units). Additive
-    /// masks are added × log2 e.
-    /// </summary>
-    private static bool Base2(KernelPlan p) => Interleaved(p) && p.Shape.Softcap == 0;
 
     /// <summary>Panels whose every lane is a key (KeyLen / PanelWidth).</summary>
     private static int FullPanels(KernelPlan p) => p.Shape.KeyLen / p.PanelWidth;

@@ -142,7 +142,7 @@ internal static class TransposedEmitter
             hi = "j1";
         }
 
-        w.Line($"// --- Q·Kᵀ: one vector of {L} rows' scores per key{(s.Softcap == 0 ? ", × Scale × log2 e (base-2 units)" : s.Scale == 1f ? "" : ", scaled")}{(s.Softcap > 0 ? ", softcapped" : "")}{(s.Banded ? ", −∞ outside the band" : "")}; running max per lane ---");
+        w.Line($"// --- Q·Kᵀ: one vector of {L} rows' scores per key{(s.Softcap == 0 ? ", × Scale × log2 e (base-2 units)" : $"{(s.Scale == 1f ? "" : ", scaled")}, softcapped × log2 e (base-2 units)")}{(s.Banded ? ", −∞ outside the band" : "")}; running max per lane ---");
         w.Open($"for (int j = {lo}; j < {hi}; j++)");
         w.Line($"ref float kj = ref {UnsafeAdd}(ref k, j * KvDim);");
         for (int d = 0; d < D; d++)
@@ -159,10 +159,10 @@ internal static class TransposedEmitter
             w.Line("x1 += x3;");
         }
         if (used >= 2) w.Line("x0 += x1;");
-        // Without a softcap the scores are kept in base-2 units (× log2 e with the scale) and the softmax takes 2^x.
-        bool base2 = s.Softcap == 0;
-        if (s.Scale != 1f || base2) w.Line($"x0 *= {V}.Create({(base2 ? $"Scale * {KernelEmitter.Log2E}" : "Scale")});");
-        if (s.Softcap > 0) w.Line("x0 = global::AttentionGen.Runtime.KernelSoftcap.Apply(x0, Softcap);");
+        // The scores are kept in base-2 units (× log2 e with the scale, or by the softcap) and the softmax takes 2^x.
+        if (s.Softcap == 0) w.Line($"x0 *= {V}.Create(Scale * {KernelEmitter.Log2E});");
+        else if (s.Scale != 1f) w.Line($"x0 *= {V}.Create(Scale);");
+        if (s.Softcap > 0) w.Line($"x0 = global::AttentionGen.Runtime.KernelSoftcap.Apply(x0, Softcap, {KernelEmitter.Log2E});");
         if (s.Banded)
         {
             w.Line($"e = {V}.Create((float)j);");
@@ -176,7 +176,7 @@ internal static class TransposedEmitter
         w.Line($"m = {V}.ConditionalSelect({V}.Equals(m, {V}.Create(float.NegativeInfinity)), {V}<float>.Zero, m);");
         w.Line($"{T} sum = {V}<float>.Zero;");
         w.Open($"for (int j = {lo}; j < {hi}; j++)");
-        w.Line($"e = global::AttentionGen.Runtime.KernelMath.{(s.Softcap == 0 ? "Exp2NonPositive" : "ExpNonPositive")}({V}.LoadUnsafe(ref s, (nuint)(j * {L})) - m);   // s − m ≤ 0");
+        w.Line($"e = global::AttentionGen.Runtime.KernelMath.Exp2NonPositive({V}.LoadUnsafe(ref s, (nuint)(j * {L})) - m);   // s − m ≤ 0");
         w.Line($"{V}.StoreUnsafe(e, ref s, (nuint)(j * {L}));");
         w.Line("sum += e;");
         w.Close();

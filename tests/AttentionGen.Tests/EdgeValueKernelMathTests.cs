@@ -9,114 +9,23 @@ using Xunit.Abstractions;
 namespace AttentionGen.Tests;
 
 /// <summary>
-/// Direct tests of the fast exp and the softmax row passes in runtime/KernelMath.cs, on both vector widths
-/// and the scalar pass. They run whatever the hardware (Vector512/Vector256 fall back to software where not
+/// Direct tests of the fast 2^y, the softcap's tanh and the softmax row passes in runtime/KernelMath.cs and
+/// runtime/KernelSoftcap.cs, on both vector widths and the scalar pass. They run whatever the hardware (Vector512/Vector256 fall back to software where not
 /// accelerated), so the edge semantics are checked on every CI run.
 /// </summary>
 public sealed class EdgeValueKernelMathTests
 {
-    private const float Lo = -87.33654f;   // KernelMath's cut-off: below it exp returns 0
-
     private readonly ITestOutputHelper _output;
 
     public EdgeValueKernelMathTests(ITestOutputHelper output) => _output = output;
 
-    private static float[] Exp512(float[] x)
-    {
-        float[] y = new float[x.Length];
-        for (int i = 0; i < x.Length; i += 16) KernelMath.Exp(Vector512.Create(x.AsSpan(i, 16))).CopyTo(y.AsSpan(i, 16));
-        return y;
-    }
-
-    private static float[] Exp256(float[] x)
-    {
-        float[] y = new float[x.Length];
-        for (int i = 0; i < x.Length; i += 8) KernelMath.Exp(Vector256.Create(x.AsSpan(i, 8))).CopyTo(y.AsSpan(i, 8));
-        return y;
-    }
-
     public static TheoryData<string> Widths() => new() { "Vector512", "Vector256" };
-
-    private static Func<float[], float[]> Exp(string width) => width == "Vector512" ? Exp512 : Exp256;
-
-    [Theory, MemberData(nameof(Widths))]
-    public void ExpPropagatesNaNInEveryLane(string width)
-    {
-        // The MaxNative/MinNative clamp must keep NaN (x86 max/min return the second operand when one is NaN).
-        foreach (float nan in new[] { float.NaN, -float.NaN, BitConverter.Int32BitsToSingle(0x7F80_0001) })
-        {
-            for (int lane = 0; lane < 16; lane++)
-            {
-                float[] x = Enumerable.Range(0, 16).Select(i => -0.5f * i).ToArray();
-                x[lane] = nan;
-                float[] y = Exp(width)(x);
-                Assert.True(float.IsNaN(y[lane]), $"{width} exp: NaN (bits {BitConverter.SingleToInt32Bits(nan):X8}) in lane {lane} gave {y[lane]} [{TestData.ActivePath}]");
-                for (int i = 0; i < 16; i++)
-                {
-                    if (i != lane) Assert.True(float.IsFinite(y[i]) && y[i] > 0, $"{width} exp: lane {i} = {y[i]} next to a NaN lane");
-                }
-            }
-        }
-    }
-
-    [Theory, MemberData(nameof(Widths))]
-    public void ExpEdgeValues(string width)
-    {
-        float[] x =
-        {
-            0f, -0f, float.NegativeInfinity, float.MinValue, -1e30f, -100f, -88f, -87.35f,
-            -87.34f, MathF.BitDecrement(Lo), Lo, MathF.BitIncrement(Lo), -87.3f, -1e-30f, -float.Epsilon, -1f,
-        };
-        float[] y = Exp(width)(x);
-        Assert.Equal(1f, y[0]);                       // exp(0) == 1 exactly
-        Assert.Equal(1f, y[1]);
-        for (int i = 2; i <= 9; i++)
-        {
-            Assert.True(y[i] == 0f && !float.IsNegative(y[i]), $"{width} exp({x[i]:R}) must be +0 (below the cut-off {Lo}), got {y[i]:R}");
-        }
-        for (int i = 10; i < 16; i++)
-        {
-            double exact = Math.Exp(x[i]);
-            Assert.True(y[i] > 0 && Math.Abs(y[i] - exact) <= 2 * Ulp((float)exact), $"{width} exp({x[i]:R}) = {y[i]:R}, exact {exact:R}");
-        }
-        Assert.Equal(1f, y[13]);                      // exp(−1e-30) rounds to 1
-        Assert.Equal(1f, y[14]);
-    }
-
-    [Theory, MemberData(nameof(Widths))]
-    public void ExpIsWithinTwoUlpOnTheSoftmaxRange(string width)
-    {
-        // Dense sweep of [−87.3, 0]: 2^20 evenly spaced points plus every 1024th float bit pattern in the range
-        // (the bit patterns concentrate near 0, where the polynomial's relative error matters most).
-        const int Grid = 1 << 20;
-        int bitsHi = BitConverter.SingleToInt32Bits(87.3f);
-        int patterns = bitsHi / 1024;
-        int total = (Grid + patterns + 15) & ~15;
-        float[] x = new float[total];
-        for (int i = 0; i < Grid; i++) x[i] = (float)(-87.3 * i / (Grid - 1));
-        for (int i = 0; i < patterns; i++) x[Grid + i] = -BitConverter.Int32BitsToSingle(i * 1024);
-        float[] y = Exp(width)(x);
-        double worst = 0;
-        float worstX = 0;
-        for (int i = 0; i < total; i++)
-        {
-            double exact = Math.Exp(x[i]);
-            double ulps = Math.Abs(y[i] - exact) / Ulp((float)exact);
-            if (ulps > worst) { worst = ulps; worstX = x[i]; }
-        }
-        _output.WriteLine($"{width} exp on [-87.3, 0], {total} points [{TestData.ActivePath}]: max error {worst:F3} ulp at x = {worstX:R}");
-        Assert.True(worst <= 2.0, $"{width} exp: max error {worst:F3} ulp at x = {worstX:R} exceeds 2 ulp");
-    }
 
     private static double Ulp(float f)
     {
         f = Math.Abs(f);
         return MathF.BitIncrement(f) - f;
     }
-
-    // ------------------------------------------------------------------ exp of the softmax passes (arguments ≤ 0)
-
-    private static float[] ExpNonPositive(string width, float[] x) => Map(width, x, KernelMath.ExpNonPositive, KernelMath.ExpNonPositive);
 
     /// <summary>One of the vector functions applied to <paramref name="x"/> (a multiple of 16 floats) on the given width.</summary>
     private static float[] Map(string width, float[] x, Func<Vector512<float>, Vector512<float>> f512, Func<Vector256<float>, Vector256<float>> f256)
@@ -131,48 +40,29 @@ public sealed class EdgeValueKernelMathTests
         return y;
     }
 
-    [Theory, MemberData(nameof(Widths))]
-    public void ExpNonPositiveEdgeValues(string width)
-    {
-        float[] x =
-        {
-            0f, -0f, -1e-30f, -float.Epsilon, float.NegativeInfinity, float.MinValue, -1e30f, -100f,
-            -88f, -87.7f, float.NaN, -float.NaN, -1f, -10f, -87.3f, -0.5f,
-        };
-        float[] y = ExpNonPositive(width, x);
-        for (int i = 0; i < 4; i++) Assert.True(y[i] == 1f, $"{width} ExpNonPositive({x[i]:R}) must be 1, got {y[i]:R}");
-        for (int i = 4; i < 10; i++) Assert.True(y[i] == 0f && !float.IsNegative(y[i]), $"{width} ExpNonPositive({x[i]:R}) must be +0, got {y[i]:R}");
-        Assert.True(float.IsNaN(y[10]) && float.IsNaN(y[11]), $"{width} ExpNonPositive(NaN) must be NaN, got {y[10]}, {y[11]}");
-        for (int i = 12; i < 16; i++)
-        {
-            double exact = Math.Exp(x[i]);
-            Assert.True(Math.Abs(y[i] - exact) <= 2 * Ulp((float)exact), $"{width} ExpNonPositive({x[i]:R}) = {y[i]:R}, exact {exact:R}");
-        }
-    }
-
-    [Theory, MemberData(nameof(Widths))]
-    public void ExpNonPositiveIsWithinTwoUlpOnTheSoftmaxRange(string width)
-    {
-        // The same accuracy as Exp on the softmax range (only the clamps and the final select differ).
-        const int Grid = 1 << 18;
-        float[] x = new float[Grid];
-        for (int i = 0; i < Grid; i++) x[i] = (float)(-87.3 * i / (Grid - 1));
-        float[] y = ExpNonPositive(width, x);
-        double worst = 0;
-        float worstX = 0;
-        for (int i = 0; i < Grid; i++)
-        {
-            double exact = Math.Exp(x[i]);
-            double ulps = Math.Abs(y[i] - exact) / Ulp((float)exact);
-            if (ulps > worst) { worst = ulps; worstX = x[i]; }
-        }
-        _output.WriteLine($"{width} ExpNonPositive on [-87.3, 0]: max error {worst:F3} ulp at x = {worstX:R}");
-        Assert.True(worst <= 2.0, $"{width} ExpNonPositive: max error {worst:F3} ulp at x = {worstX:R}");
-    }
-
     // ------------------------------------------------------------------ 2^y of the base-2 softmax passes (arguments ≤ 0)
 
     private static float[] Exp2NonPositive(string width, float[] x) => Map(width, x, KernelMath.Exp2NonPositive, KernelMath.Exp2NonPositive);
+
+    [Theory, MemberData(nameof(Widths))]
+    public void Exp2NonPositivePropagatesNaNInEveryLane(string width)
+    {
+        // The MaxNative clamp must keep NaN (x86 max returns the second operand when one is NaN).
+        foreach (float nan in new[] { float.NaN, -float.NaN, BitConverter.Int32BitsToSingle(0x7F80_0001) })
+        {
+            for (int lane = 0; lane < 16; lane++)
+            {
+                float[] x = Enumerable.Range(0, 16).Select(i => -0.5f * i).ToArray();
+                x[lane] = nan;
+                float[] y = Exp2NonPositive(width, x);
+                Assert.True(float.IsNaN(y[lane]), $"{width} 2^y: NaN (bits {BitConverter.SingleToInt32Bits(nan):X8}) in lane {lane} gave {y[lane]} [{TestData.ActivePath}]");
+                for (int i = 0; i < 16; i++)
+                {
+                    if (i != lane) Assert.True(float.IsFinite(y[i]) && y[i] > 0, $"{width} 2^y: lane {i} = {y[i]} next to a NaN lane");
+                }
+            }
+        }
+    }
 
     [Theory, MemberData(nameof(Widths))]
     public void Exp2NonPositiveEdgeValues(string width)
@@ -269,6 +159,67 @@ public sealed class EdgeValueKernelMathTests
         Assert.Equal(-1f, factors[rows.Length]);   // nothing past the rows is written
     }
 
+    // ------------------------------------------------------------------ softcap: cap · tanh(s / cap)
+
+    private static float[] Softcap(string width, float[] s, float cap, float unit = 1f) =>
+        Map(width, s, v => KernelSoftcap.Apply(v, cap, unit), v => KernelSoftcap.Apply(v, cap, unit));
+
+    [Theory, MemberData(nameof(Widths))]
+    public void SoftcapIsWithinFourUlpOfTanh(string width)
+    {
+        // tanh(x), x = s / cap, over every 64th float bit pattern of [0, 12] and its negation (dense near 0, where the odd
+        // polynomial is used), plus an even grid of [0, 12] that crosses the polynomial/exp boundary at 0.4 many times.
+        foreach ((float cap, float unit) in new[] { (1f, 1f), (30f, 1f), (30f, KernelMath.Log2E) })
+        {
+            const int Grid = 1 << 16;
+            int bitsHi = BitConverter.SingleToInt32Bits(12f);
+            int patterns = bitsHi / 64;
+            int half = (Grid + patterns + 15) & ~15;
+            float[] s = new float[2 * half];
+            for (int i = 0; i < Grid; i++) s[i] = (float)(12.0 * i / (Grid - 1)) * cap;
+            for (int i = 0; i < patterns; i++) s[Grid + i] = BitConverter.Int32BitsToSingle(i * 64) * cap;
+            for (int i = 0; i < half; i++) s[half + i] = -s[i];
+            float[] y = Softcap(width, s, cap, unit);
+            double worst = 0;
+            float worstS = 0;
+            for (int i = 0; i < s.Length; i++)
+            {
+                double exact = unit * cap * Math.Tanh((double)s[i] / cap);
+                double ulps = exact == 0 ? (y[i] == 0 ? 0 : double.PositiveInfinity) : Math.Abs(y[i] - exact) / Ulp((float)exact);
+                if (ulps > worst) { worst = ulps; worstS = s[i]; }
+            }
+            _output.WriteLine($"{width} softcap {cap} × {unit}: max error {worst:F3} ulp at s = {worstS:R} [{TestData.ActivePath}]");
+            Assert.True(worst <= 4.0, $"{width} softcap {cap} × {unit}: max error {worst:F3} ulp at s = {worstS:R} exceeds 4 ulp");
+        }
+    }
+
+    [Theory, MemberData(nameof(Widths))]
+    public void SoftcapEdgeValues(string width)
+    {
+        const float Cap = 30f;
+        float[] s =
+        {
+            0f, -0f, float.Epsilon, -float.Epsilon, float.PositiveInfinity, float.NegativeInfinity, float.MaxValue, float.MinValue,
+            1e30f, -1e30f, 600f, -600f, float.NaN, -float.NaN, 11.99f, -12.01f,
+        };
+        float[] y = Softcap(width, s, Cap);
+        Assert.True(y[0] == 0f && !float.IsNegative(y[0]), $"{width} softcap(+0) must be +0, got {y[0]:R}");
+        Assert.True(y[1] == 0f && float.IsNegative(y[1]), $"{width} softcap(−0) must be −0, got {y[1]:R}");
+        Assert.True(Math.Abs(y[2] - float.Epsilon) <= float.Epsilon && Math.Abs(y[3] + float.Epsilon) <= float.Epsilon,
+            $"{width} softcap(±ε) must be ±ε, got {y[2]:R}, {y[3]:R}");
+        for (int i = 4; i < 12; i++)
+        {
+            float expected = i % 2 == 0 ? Cap : -Cap;
+            Assert.True(y[i] == expected, $"{width} softcap({s[i]:R}) must saturate at {expected}, got {y[i]:R}");
+        }
+        Assert.True(float.IsNaN(y[12]) && float.IsNaN(y[13]), $"{width} softcap(NaN) must be NaN, got {y[12]}, {y[13]}");
+        for (int i = 14; i < 16; i++)
+        {
+            double exact = Cap * Math.Tanh(s[i] / (double)Cap);
+            Assert.True(Math.Abs(y[i] - exact) <= 4 * Ulp((float)exact), $"{width} softcap({s[i]:R}) = {y[i]:R}, exact {exact:R}");
+        }
+    }
+
     // ------------------------------------------------------------------ softmax row passes
 
     public static TheoryData<string> Passes() => new() { "512", "256", "scalar" };
@@ -279,6 +230,9 @@ public sealed class EdgeValueKernelMathTests
         "256" => KernelMath.SoftmaxRow256(ref row[0], valid, end),
         _ => KernelMath.SoftmaxRowScalar(ref row[0], valid, end),
     };
+
+    // The vector passes take scores in base-2 units (s · log2 e) and give 2^(s − max), the scalar pass natural ones.
+    private static double Base(string which) => which == "scalar" ? Math.E : 2.0;
 
     private static float[] Row(int valid, Func<int, float> value)
     {
@@ -297,11 +251,11 @@ public sealed class EdgeValueKernelMathTests
             {
                 float[] row = Row(valid, _ => (float)((rng.NextDouble() * 2 - 1) * spread));
                 double[] scores = row.Take(valid).Select(s => (double)s).ToArray();
-                double max = scores.Max(), sum = scores.Sum(s => Math.Exp(s - max));
+                double max = scores.Max(), sum = scores.Sum(s => Math.Pow(Base(which), s - max));
                 float inv = Pass(which, row, valid, valid);
                 for (int j = 0; j < valid; j++)
                 {
-                    double expected = Math.Exp(scores[j] - max) / sum;
+                    double expected = Math.Pow(Base(which), scores[j] - max) / sum;
                     Assert.True(Math.Abs(row[j] * inv - expected) <= 1e-6,
                         $"SoftmaxRow{which} valid {valid}, spread {spread:E0}: weight {j} = {row[j] * inv:R}, expected {expected:R}");
                 }
