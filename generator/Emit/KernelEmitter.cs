@@ -816,7 +816,7 @@ internal static class KernelEmitter
         }
         else
         {
-            w.Line("// exp(s − max) in place over the keys each row sees, row by row (one inlined copy of the row softmax)");
+            w.Line("// 2^(s − max) in place over the keys each row sees, row by row (one shared copy of the row softmax, compiled once per process)");
             string rr = rows > 1 ? "r" : "0";
             if (rows > 1) w.Open($"for (int r = 0; r < {rows}; r++)");
             if (s.Banded)
