@@ -73,8 +73,11 @@ internal sealed class KernelPlan
         InPlaceKeys = shape.SeqLen <= InPlaceMaxRows;
         PackValues = PartialLastVector || (shape.KvHeads > 1 && !InPlaceKeys);
         PaddedHeadDim = ValueVectors * valueLanes;
-        // Accumulators per strip: R × StripVectors, kept within ~16 (Vector256) or ~20 (Vector512) live registers.
+        // Accumulators per strip: R × StripVectors, as many as a full block has (16 of Vector512's 32 registers, 12 of
+        // Vector256's 16): blocks of fewer rows (a decoding step's 1-4 query rows) take wider strips, so each key's value
+        // row is read in fewer passes and more independent FMA chains hide the FMA latency.
         int maxStrip = lanes == 16 ? ValueVectors512 : ValueVectors256;
+        maxStrip = Math.Max(maxStrip, maxStrip * (lanes == 16 ? Rows512 : Rows256) / RowsPerBlock);
         var strips = new List<Strip>();
         for (int first = 0; first < ValueVectors; first += maxStrip)
         {

@@ -69,6 +69,9 @@ public sealed class FeatureGridTests : IClassFixture<FeatureGridTests.Grid>
         new("DecoderStep", 1, 100, 64, 4, 1, true, true, None, 0),
         new("FewRowsGqaWindow", 3, 40, 24, 4, 2, true, true, 5, 0),
         new("FewRowsSoftcapPartialHead", 4, 37, 20, 2, 1, false, false, None, 2f, UnitScale: true),
+        // Few-row blocks take wider P·V strips (16 accumulators in all): several strips and a partial last vector.
+        new("DecoderWideHead", 1, 40, 300, 2, 1, true, true, None, 0),
+        new("TwoRowsWideHeadWindow", 2, 33, 200, 2, 2, true, true, 9, 0),
         // ≤ 32 keys and narrow heads: the rows-as-lanes path (TransposedEmitter) for the calls it serves.
         new("LanesGqaSoftcap", 24, 24, 8, 4, 2, false, false, None, 4f),
         new("LanesCausalMqaWindow", 32, 32, 8, 4, 1, true, false, 6, 0),
