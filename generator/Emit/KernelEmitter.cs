@@ -486,8 +486,15 @@ internal static class KernelEmitter
             ? $"private const int UnitRows = {unitRows};   // rows per unit of work: whole blocks of both the rows-as-lanes path ({p.Lanes} rows) and the row blocks ({R})"
             : $"private const int UnitRows = {R};   // rows per unit of work: one block");
         w.Line($"private const int BlocksPerUnit = {unitRows / R};");
-        w.Line($"private const int UnitsPerHead = {(s.SeqLen + unitRows - 1) / unitRows};");
-        w.Line("public const int Units = Heads * UnitsPerHead;   // units of work of one sequence: head h's unit u is h·UnitsPerHead + u, rows u·UnitRows onwards");
+        if (p.FusedHeads)
+        {
+            w.Line($"public const int Units = KvHeads;   // units of work of one sequence: unit g is the {s.Group} query heads of key/value head g (one block)");
+        }
+        else
+        {
+            w.Line($"private const int UnitsPerHead = {(s.SeqLen + unitRows - 1) / unitRows};");
+            w.Line("public const int Units = Heads * UnitsPerHead;   // units of work of one sequence: head h's unit u is h·UnitsPerHead + u, rows u·UnitRows onwards");
+        }
         w.Line();
         w.Line("// Units [first, end) (0 to Units for a serial call), in order. state: −1, or what an earlier call on this thread left");
         w.Line("// for the same inputs: 2·g + (1 if g's values take the exact path) for the key/value head g now packed in the scratch.");
@@ -506,8 +513,16 @@ internal static class KernelEmitter
         {
             w.Line($"ref float s = ref {unsafeAdd}(ref kt, PackedKeyFloats);");
         }
-        w.Open("for (int h = first / UnitsPerHead; h < Heads && h * UnitsPerHead < end; h++)");
-        w.Line(s.Group == 1 ? "int g = h;" : $"int g = h / {s.Group};   // the key/value head of query head h");
+        if (p.FusedHeads)
+        {
+            w.Open("for (int g = first; g < end; g++)");
+            w.Line($"int h = g * {s.Group};   // the group's first query head: the block's rows are query heads h..h+{s.Group - 1}");
+        }
+        else
+        {
+            w.Open("for (int h = first / UnitsPerHead; h < Heads && h * UnitsPerHead < end; h++)");
+            w.Line(s.Group == 1 ? "int g = h;" : $"int g = h / {s.Group};   // the key/value head of query head h");
+        }
         w.Line($"ref float vh = ref {(p.PackValues ? "vp" : $"{unsafeAdd}(ref v, g * HeadDim)")};");
         w.Open("if (state >> 1 != g)");
         w.Line("bool exact;");
@@ -542,11 +557,19 @@ internal static class KernelEmitter
         w.Line($"ref float qh = ref {unsafeAdd}(ref q, h * HeadDim);");
         w.Line($"ref float oh = ref {unsafeAdd}(ref o, h * HeadDim);");
         w.Line($"ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.IsNullRef(ref w) ? ref w : ref {unsafeAdd}(ref w, (nint)h * (SeqLen * KeyLen));");
-        w.Line("int b1 = global::System.Math.Min((end - h * UnitsPerHead) * BlocksPerUnit, Blocks);");
-        w.Open($"for (int b = global::System.Math.Max(first - h * UnitsPerHead, 0) * BlocksPerUnit; b < b1; b++){(p.TailRows > 0 ? $"   // the last block covers the last {p.TailRows} row(s); its other rows are not stored" : "")}");
-        w.Line($"if (validKeys == KeyLen) Rows{R}<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
-        w.Line($"else Rows{R}<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
-        w.Close();
+        if (p.FusedHeads)
+        {
+            w.Line($"if (validKeys == KeyLen) Rows{R}<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref kh, ref vh, ref oh, ref wh, ref s, 0, validKeys, in mask, exactValues);");
+            w.Line($"else Rows{R}<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref kh, ref vh, ref oh, ref wh, ref s, 0, validKeys, in mask, exactValues);");
+        }
+        else
+        {
+            w.Line("int b1 = global::System.Math.Min((end - h * UnitsPerHead) * BlocksPerUnit, Blocks);");
+            w.Open($"for (int b = global::System.Math.Max(first - h * UnitsPerHead, 0) * BlocksPerUnit; b < b1; b++){(p.TailRows > 0 ? $"   // the last block covers the last {p.TailRows} row(s); its other rows are not stored" : "")}");
+            w.Line($"if (validKeys == KeyLen) Rows{R}<global::AttentionGen.Runtime.KernelKeys.All>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
+            w.Line($"else Rows{R}<global::AttentionGen.Runtime.KernelKeys.Padded>(ref qh, ref {(p.InPlaceKeys ? "kh" : "kt")}, ref vh, ref oh, ref wh, ref s, b * {R}, validKeys, in mask, exactValues);");
+            w.Close();
+        }
         w.Close();
         w.Close();
 
@@ -593,9 +616,12 @@ internal static class KernelEmitter
         int most = 0;
 
         // The keys each row sees: [lo_r, hi_r), non-decreasing in r; the block computes the panels of [lo_0, hi_last).
-        string Lo(int r) => s.Banded && s.HasWindow ? $"lo{r}" : "0";
-        string Hi(int r) => s.Banded ? $"hi{r}" : "validKeys";
-        string At(string r, int n) => int.TryParse(r, out int k) ? $"a{Plus(k + n)}" : $"a + {r}{Plus(n)}";
+        string Lo(int r) => s.Banded && s.HasWindow ? $"lo{(p.FusedHeads ? 0 : r)}" : "0";   // a group's query heads share row 0's band
+        string Hi(int r) => s.Banded ? $"hi{(p.FusedHeads ? 0 : r)}" : "validKeys";
+        // Row r's query position is i0 + r, or i0 for every row when the rows are the query heads of a group (FusedHeads).
+        string At(string r, int n) => p.FusedHeads ? $"a{Plus(n)}" : int.TryParse(r, out int k) ? $"a{Plus(k + n)}" : $"a + {r}{Plus(n)}";
+        string QueryRow(string r) => p.FusedHeads ? "i0" : $"i0 + {r}";
+        string RowStride = p.FusedHeads ? "HeadDim" : "Dim";   // floats between the q (and output) rows of the block
         string HiExpr(string r) => $"{math}.Max(0, {math}.Min(validKeys, {(s.Causal ? At(r, 1) : At(r, s.Window + 1))}))";
         string LoExpr(string r, string hi) => $"{math}.Min({math}.Max(0, {At(r, -s.Window)}), {hi})";
         void Anchor()
@@ -606,7 +632,7 @@ internal static class KernelEmitter
         {
             if (!s.Banded) return;
             Anchor();
-            for (int r = 0; r < rows; r++)
+            for (int r = 0; r < (p.FusedHeads ? 1 : rows); r++)
             {
                 w.Line($"int hi{r} = {HiExpr(CodeWriter.Int(r))};");
                 if (s.HasWindow) w.Line($"int lo{r} = {LoExpr(CodeWriter.Int(r), $"hi{r}")};");
@@ -697,13 +723,13 @@ internal static class KernelEmitter
         }
         Rare($"Mask{rows}(ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask)",
             "−∞ for masked keys, whatever q·k was; + the additive mask.",
-            r => w.Line($"global::AttentionGen.Runtime.KernelMasking.Apply({ScoreRow(r)}, {RowLo}, {RowHi}, in mask, i0 + {r}, KeyLen, Log2E);"));
+            r => w.Line($"global::AttentionGen.Runtime.KernelMasking.Apply({ScoreRow(r)}, {RowLo}, {RowHi}, in mask, {QueryRow(r)}, KeyLen, Log2E);"));
         Rare($"Weights{rows}(ref float w, ref float s, int i0, int validKeys)",
             "The probabilities of the rows (0 for the keys a row does not see).",
             r => w.Line($"global::AttentionGen.Runtime.KernelWeights.StoreBand({ScoreRow(r)}, {RowLo}, {RowHi}, {Factor(r)}, ref {unsafeAdd}(ref w, (i0 + {r}) * KeyLen), KeyLen);"));
         Rare($"Exact{rows}(ref float v, ref float o, ref float s, int i0, int validKeys, scoped in global::AttentionGen.Runtime.KernelMask mask)",
             "P·V of a masked call whose values hold ∞ or NaN: masked keys are skipped, not multiplied by 0.",
-            r => w.Line($"global::AttentionGen.Runtime.KernelMasking.ExactRow({ScoreRow(r)}, {RowLo}, {RowHi}, {Factor(r)}, ref v, {p.ValueStride}, HeadDim, ref {unsafeAdd}(ref o, (i0 + {r}) * Dim), in mask, i0 + {r}, KeyLen);"));
+            r => w.Line($"global::AttentionGen.Runtime.KernelMasking.ExactRow({ScoreRow(r)}, {RowLo}, {RowHi}, {Factor(r)}, ref v, {p.ValueStride}, HeadDim, ref {unsafeAdd}(ref o, (i0 + {r}) * {RowStride}), in mask, {QueryRow(r)}, KeyLen);"));
 
         // ---- Q·Kᵀ
         Hot($"Scores{rows}<TKeys>(ref float q, ref float kt, ref float s, int i0, int validKeys)",
@@ -715,11 +741,39 @@ internal static class KernelEmitter
         }
         else
         {
-            Refs("q", $"{unsafeAdd}(ref q, i0 * Dim)", "Dim");
+            Refs("q", $"{unsafeAdd}(ref q, i0 * Dim)", RowStride);
         }
         Refs("s", "s", "ScoreStride");
         if (p.InPlaceKeys) BandRows(); else BlockBand();
-        if (p.InPlaceKeys)
+        if (p.FusedHeads)
+        {
+            // Every row sees the same keys: one pass over them, each key vector loaded once for the group's query heads.
+            int lanes = p.Lanes, full = s.HeadDim / lanes * lanes;
+            string scale = s.Softcap == 0 ? "ScoreScale" : "Scale";
+            w.Line($"// --- Q·Kᵀ: keys read in place (kt is the head's first column of K, rows KvDim apart), each key once for the {rows} query heads{(s.Softcap > 0 ? ", softcapped" : "")} ---");
+            if (full > 0) w.Line($"{v.Type} kv, {string.Join(", ", Enumerable.Range(0, rows).Select(r => $"d{r}"))};");
+            w.Open($"for (int j = {Lo(0)}; j < {Hi(0)}; j++)");
+            w.Line($"ref float kj = ref {unsafeAdd}(ref kt, j * KvDim);");
+            if (full > 0)
+            {
+                w.Line(string.Join(" ", Enumerable.Range(0, rows).Select(r => $"d{r} = {v.Type}.Zero;")));
+                w.Open($"for (int d = 0; d < {full}; d += {lanes})");
+                w.Line($"kv = {v.Static}.LoadUnsafe(ref kj, (nuint)d);");
+                for (int r = 0; r < rows; r++) w.Line($"d{r} = {v.Fma($"{v.Static}.LoadUnsafe(ref q{r}, (nuint)d)", "kv", $"d{r}")};");
+                w.Close();
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                string rest = string.Concat(Enumerable.Range(full, s.HeadDim - full).Select(d => $" + {unsafeAdd}(ref q{r}, {d}) * {unsafeAdd}(ref kj, {d})"));
+                w.Line($"{unsafeAdd}(ref s{r}, j) = ({(full > 0 ? $"{v.Static}.Sum(d{r})" : "0f")}{rest}) * {scale};");
+            }
+            w.Close();
+            if (s.Softcap > 0)
+            {
+                for (int r = 0; r < rows; r++) w.Line($"global::AttentionGen.Runtime.KernelMath.SoftcapRow(ref s{r}, {Lo(r)}, {Hi(r)}, Softcap, Log2E);");
+            }
+        }
+        else if (p.InPlaceKeys)
         {
             w.Line($"// --- Q·Kᵀ: keys read in place (kt is the head's first column of K, rows KvDim apart), one dot product per key and row{(s.Softcap > 0 ? ", softcapped" : "")} ---");
             for (int r = 0; r < rows; r++)
@@ -855,7 +909,7 @@ internal static class KernelEmitter
         }
         else
         {
-            Refs("o", $"{unsafeAdd}(ref o, i0 * Dim)", "Dim");
+            Refs("o", $"{unsafeAdd}(ref o, i0 * Dim)", RowStride);
         }
         w.Line("ref float s0 = ref s;");
         if (Interleaved(p))

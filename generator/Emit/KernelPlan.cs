@@ -32,6 +32,10 @@ internal sealed class KernelPlan
         int rows = lanes == 16 ? Rows512 : Rows256;
         if (valueVectorsPerRow <= 2) rows = Math.Min(8, rows * 2);
         RowsPerBlock = Math.Min(rows, shape.SeqLen);
+        // One query row per head sharing its key/value head with 1-7 others (a GQA decoding step): the group's query heads
+        // are the rows of one block, so P·V reads each value row once for the whole group instead of once per head.
+        FusedHeads = shape.SeqLen == 1 && shape.Group >= 2 && shape.Group <= 8;
+        if (FusedHeads) RowsPerBlock = shape.Group;
         Shape = shape;
         Lanes = lanes;
         VectorName = lanes == 16 ? "Vector512" : "Vector256";
@@ -86,8 +90,8 @@ internal sealed class KernelPlan
         Strips = strips;
         MaxStripVectors = maxStrip;
 
-        FullBlocks = shape.SeqLen / RowsPerBlock;
-        TailRows = shape.SeqLen % RowsPerBlock;
+        FullBlocks = FusedHeads ? 1 : shape.SeqLen / RowsPerBlock;
+        TailRows = FusedHeads ? 0 : shape.SeqLen % RowsPerBlock;
 
         PackedKeyFloats = InPlaceKeys ? 0 : PaddedKeys * shape.HeadDim;
         PackedValueFloats = PackValues ? shape.KeyLen * PaddedHeadDim : 0;
@@ -106,6 +110,13 @@ internal sealed class KernelPlan
 
     /// <summary>True when keys are read in place (one dot product per key and row) instead of packed into panels.</summary>
     public bool InPlaceKeys { get; }
+
+    /// <summary>
+    /// True when a block's rows are the query heads of one key/value head group, not query rows of one head: one query row
+    /// (<c>SeqLen = 1</c>) and 2-8 query heads per key/value head. Row r of the block is query head g·Group + r, its q and
+    /// output HeadDim floats after row r − 1's, and every row sees the same keys.
+    /// </summary>
+    public bool FusedHeads { get; }
 
     /// <summary>True when the compact plan was chosen to stay within the JIT budget.</summary>
     public bool Compact { get; }

@@ -72,6 +72,9 @@ public sealed class FeatureGridTests : IClassFixture<FeatureGridTests.Grid>
         // Few-row blocks take wider P·V strips (16 accumulators in all): several strips and a partial last vector.
         new("DecoderWideHead", 1, 40, 300, 2, 1, true, true, None, 0),
         new("TwoRowsWideHeadWindow", 2, 33, 200, 2, 2, true, true, 9, 0),
+        // One query row, 3 query heads per key/value head: the group's heads are the rows of one block (FusedHeads); a head
+        // narrower than a Vector512 (its Q·Kᵀ all scalar terms there), a window and a softcap.
+        new("DecoderGqa3WindowSoftcap", 1, 45, 12, 6, 2, true, true, 10, 3f),
         // ≤ 32 keys and narrow heads: the rows-as-lanes path (TransposedEmitter) for the calls it serves.
         new("LanesGqaSoftcap", 24, 24, 8, 4, 2, false, false, None, 4f),
         new("LanesCausalMqaWindow", 32, 32, 8, 4, 1, true, false, 6, 0),

@@ -28,6 +28,10 @@ public partial struct StealGrouped { }
 [Attention(91, 120, 5, Causal = true, Window = 20)]
 public partial struct StealWindowed { }
 
+// A decoding step: one query row, 4 query heads per key/value head; a unit is a key/value head's group of query heads.
+[Attention(1, 256, 8, KeyLen = 300, KvHeads = 2, Causal = true, CausalAlignment = CausalAlignment.BottomRight)]
+public partial struct StealDecodeGroups { }
+
 /// <summary>
 /// KernelParallel's work split: every unit of every sequence runs exactly once whatever the threads and their timing,
 /// a thread's state starts at −1 for each sequence and is kept between its chunks, and generated kernels give the serial
@@ -101,6 +105,7 @@ public sealed class WorkStealingTests
     [Fact] public void TailBlocksOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<Parallel130>(503);
     [Fact] public void GroupedHeadsOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealGrouped>(504);
     [Fact] public void WindowedOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealWindowed>(505);
+    [Fact] public void DecodeGroupsOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealDecodeGroups>(514);
     [Fact] public void LanesOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealLanes>(506);
     [Fact] public void LaneRowGroupsOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealLanesRows>(513);
     [Fact] public void CausalLanesOnForcedThreadsMatchSerial() => AssertForcedThreadsMatchSerial<StealLanesCausal>(507);
