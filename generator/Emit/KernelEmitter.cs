@@ -111,6 +111,11 @@ internal static class KernelEmitter
         w.Line($"/// <item>Shape: {s.Heads} head(s) × {s.SeqLen} query rows × {s.KeyLen} keys, head dimension {s.HeadDim} (Dim {s.Dim}){kv}; scale {scale}{cap}; {BandText(s).Replace("<", "&lt;").Replace(">", "&gt;")}.</item>");
         foreach (KernelPlan p in plans)
         {
+            if (p.FusedHeads)
+            {
+                w.Line($"/// <item>{p.VectorName} path: one query row, so keys are read in place instead of being packed; the {s.Group} query heads of each key/value head are the rows of one block, so each key and value is read once for the group (Q·Kᵀ: one {p.VectorName} accumulator per head and key); softmax over each score row; P·V: {p.RowsPerBlock} rows × {s.HeadDim} columns in {p.Strips.Count} strip(s) of ≤ {p.MaxStripVectors} {p.ValueVectorName} accumulators per row; values {(p.PackValues ? $"packed into contiguous rows of {p.PaddedHeadDim}" : "read in place")}.</item>");
+                continue;
+            }
             if (p.InPlaceKeys)
             {
                 w.Line($"/// <item>{p.VectorName} path: {s.SeqLen} query row(s), so keys are read in place (one {p.VectorName} dot product per key and row, four keys at a time) instead of being packed; softmax over each score row; P·V: {p.RowsPerBlock} row(s) × {s.HeadDim} columns in {p.Strips.Count} strip(s) of ≤ {p.MaxStripVectors} {p.ValueVectorName} accumulators per row; values {(p.PackValues ? $"packed into contiguous rows of {p.PaddedHeadDim}" : "read in place")}.</item>");
