@@ -486,17 +486,17 @@ internal static class KernelEmitter
         bool lanes = TransposedEmitter.Applies(p);
         int blocks = p.FullBlocks + (p.TailRows > 0 ? 1 : 0);
         int unitRows = lanes ? TransposedEmitter.UnitRows(p) : R;
-        w.Line($"private const int Blocks = {blocks};   // blocks of {R} rows per head");
-        w.Line(lanes
-            ? $"private const int UnitRows = {unitRows};   // rows per unit of work: whole blocks of both the rows-as-lanes path ({p.Lanes} rows) and the row blocks ({R})"
-            : $"private const int UnitRows = {R};   // rows per unit of work: one block");
-        w.Line($"private const int BlocksPerUnit = {unitRows / R};");
         if (p.FusedHeads)
         {
             w.Line($"public const int Units = KvHeads;   // units of work of one sequence: unit g is the {s.Group} query heads of key/value head g (one block)");
         }
         else
         {
+            w.Line($"private const int Blocks = {blocks};   // blocks of {R} rows per head");
+            w.Line(lanes
+                ? $"private const int UnitRows = {unitRows};   // rows per unit of work: whole blocks of both the rows-as-lanes path ({p.Lanes} rows) and the row blocks ({R})"
+                : $"private const int UnitRows = {R};   // rows per unit of work: one block");
+            w.Line($"private const int BlocksPerUnit = {unitRows / R};");
             w.Line($"private const int UnitsPerHead = {(s.SeqLen + unitRows - 1) / unitRows};");
             w.Line("public const int Units = Heads * UnitsPerHead;   // units of work of one sequence: head h's unit u is h·UnitsPerHead + u, rows u·UnitRows onwards");
         }
