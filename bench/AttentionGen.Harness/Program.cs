@@ -19,6 +19,9 @@ var kernels = new List<(string Name, Action Run)>
     (nameof(DecodeS2K512), Run<DecodeS2K512>),
     (nameof(DecodeSoftcapS4K1024), Run<DecodeSoftcapS4K1024>),
     (nameof(DecodeStepH32Kv8K1024), Run<DecodeStepH32Kv8K1024>),
+    ("PlainH12S128x2", RunBoth<PlainH12S128>),
+    ("CausalH12S128x2", RunBoth<CausalH12S128>),
+    ("CausalH8S512x2", RunBoth<CausalH8S512>),
 };
 string[]? only = args.Length > 0 ? args[0].Split(',') : null;
 foreach (string name in only ?? Array.Empty<string>())
@@ -56,6 +59,36 @@ static void Run<T>() where T : IAttentionKernel<T>
     Console.WriteLine($"{typeof(T).Name,-24} median {samples[7],9:F2} µs  min {samples[0],9:F2}");
 }
 
+// One thread and two, samples interleaved: the medians of each and the median of the per-sample ratios (the kernels above run 1 thread only).
+static void RunBoth<T>() where T : IAttentionKernel<T>
+{
+    var rng = new Random(1);
+    float[] q = new float[T.SeqLen * T.Dim], kv = new float[T.KeyLen * T.KvHeads * T.HeadDim], o = new float[q.Length];
+    for (int i = 0; i < q.Length; i++) q[i] = (float)rng.NextDouble() - 0.5f;
+    for (int i = 0; i < kv.Length; i++) kv[i] = (float)rng.NextDouble() - 0.5f;
+    var two = new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 2 };
+    for (int i = 0; i < 200; i++) { T.Attend(q, kv, kv, o); T.Attend(q, kv, kv, o, two); }
+    var one = new double[21];
+    var both = new double[21];
+    var ratio = new double[21];
+    for (int r = 0; r < one.Length; r++)
+    {
+        long t = Stopwatch.GetTimestamp();
+        for (int i = 0; i < 200; i++) T.Attend(q, kv, kv, o);
+        one[r] = Stopwatch.GetElapsedTime(t).TotalMicroseconds / 200;
+        t = Stopwatch.GetTimestamp();
+        for (int i = 0; i < 200; i++) T.Attend(q, kv, kv, o, two);
+        both[r] = Stopwatch.GetElapsedTime(t).TotalMicroseconds / 200;
+        ratio[r] = one[r] / both[r];
+    }
+    Array.Sort(one);
+    Array.Sort(both);
+    Array.Sort(ratio);
+    Console.WriteLine($"{typeof(T).Name,-24} 1T median {one[10],8:F2} µs  2T median {both[10],8:F2} µs (min {both[0],8:F2})  1T/2T median {ratio[10]:F3}");
+}
+
+[Attention(128, 768, 12, Causal = true)] public partial struct CausalH12S128 { }
+[Attention(512, 512, 8, Causal = true)] public partial struct CausalH8S512 { }
 [Attention(512, 512, 8, Causal = true, Window = 16)] public partial struct CausalS512Window16 { }
 [Attention(512, 512, 8, Causal = true, Window = 64)] public partial struct CausalS512Window64 { }
 [Attention(300, 96, 4, Window = 20)] public partial struct S300D24Window20 { }

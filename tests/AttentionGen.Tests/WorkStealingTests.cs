@@ -295,6 +295,75 @@ public sealed class HeldBackHelperTests
             "the helper queued for call 1 did no work in call 2");
     }
 
+    [Fact]
+    public void LingeringHelperJoinsTheNextCallWithoutBeingQueued()
+    {
+        // Call 1 queues its helper (here: a thread of its own). After the call the helper lingers (made long enough that
+        // timing cannot end it); call 2 of the same thread must claim it instead of queueing a work item, and it must take
+        // a share of call 2's units: the caller's first chunk waits until another thread has run units.
+        var helpers = new System.Collections.Generic.List<Thread>();
+        int queued = 0;
+        Action<IThreadPoolWorkItem> queue = KernelParallel.Queue;
+        long linger = KernelParallel.LingerTicks;
+        Exception? failure = null;
+        try
+        {
+            KernelParallel.LingerTicks = long.MaxValue / 2;
+            KernelParallel.Queue = item =>
+            {
+                Interlocked.Increment(ref queued);
+                var helper = new Thread(item.Execute) { IsBackground = true };
+                lock (helpers) helpers.Add(helper);
+                helper.Start();
+            };
+            var caller = new Thread(() =>
+            {
+                try
+                {
+                    float[] buffer = new float[WorkStealingTests.RecordingKernel.FloatsPerSequence];
+                    WorkStealingTests.RecordingKernel.Base = buffer;
+                    WorkStealingTests.RecordingKernel.Reset(1, seed: 21);
+                    KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
+                    Assert.Equal(1, Volatile.Read(ref queued));
+                    Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
+
+                    WorkStealingTests.RecordingKernel.Reset(1, seed: 22);
+                    int me = Environment.CurrentManagedThreadId;
+                    WorkStealingTests.RecordingKernel.OnFirstChunk = () =>
+                    {
+                        if (Environment.CurrentManagedThreadId != me) return;   // the helper came first: it has a chunk already
+                        Assert.True(SpinWait.SpinUntil(() => WorkStealingTests.RecordingKernel.UnitsByThread.Keys.Any(t => t != me), TimeSpan.FromSeconds(30)),
+                            "no other thread ran a unit of call 2: the lingering helper did not join");
+                    };
+                    KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
+                    Assert.Equal(1, Volatile.Read(ref queued));   // claimed, not queued again
+                    Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
+                    Assert.True(WorkStealingTests.RecordingKernel.Errors.IsEmpty, string.Join("; ", WorkStealingTests.RecordingKernel.Errors));
+                    int helperThread = helpers.Single().ManagedThreadId;
+                    Assert.True(WorkStealingTests.RecordingKernel.UnitsByThread.TryGetValue(helperThread, out int byHelper) && byHelper > 0,
+                        "the helper of call 1 ran no unit of call 2");
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            });
+            caller.Start();
+            Assert.True(caller.Join(TimeSpan.FromSeconds(60)), "the calls did not finish");
+        }
+        finally
+        {
+            KernelParallel.LingerTicks = 0;   // ends the linger: the helper leaves its loop
+            KernelParallel.Queue = queue;
+            lock (helpers)
+            {
+                foreach (Thread helper in helpers) Assert.True(helper.Join(TimeSpan.FromSeconds(30)), "a helper kept lingering after LingerTicks = 0");
+            }
+            KernelParallel.LingerTicks = linger;
+        }
+        Assert.Null(failure);
+    }
+
     private static int Units<T>() where T : IAttentionKernel<T> => T.WorkUnits;
 
     private static System.Collections.Generic.List<IThreadPoolWorkItem> HoldBackOnThisThread(Action call)
