@@ -8,7 +8,7 @@ namespace AttentionGen;
 /// <c>static void Run&lt;TKernel&gt;(...) where TKernel : IAttentionKernel&lt;TKernel&gt;</c>.
 /// </summary>
 /// <typeparam name="TSelf">The kernel struct itself.</typeparam>
-public interface IAttentionKernel<TSelf> where TSelf : IAttentionKernel<TSelf>
+public interface IAttentionKernel<TSelf> : AttentionGen.Runtime.IKernelUnits<TSelf> where TSelf : IAttentionKernel<TSelf>
 {
     /// <summary>Number of query rows.</summary>
     static abstract int SeqLen { get; }
@@ -42,23 +42,6 @@ public interface IAttentionKernel<TSelf> where TSelf : IAttentionKernel<TSelf>
 
     /// <summary>As <see cref="Attend(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>, on up to <c>parallel.MaxDegreeOfParallelism</c> threads (bit-identical results).</summary>
     static abstract void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, System.Threading.Tasks.ParallelOptions parallel);
-
-    /// <summary>
-    /// Infrastructure for the serial and parallel entry points: how many units of work one sequence is cut into on the
-    /// path this process runs (query heads × groups of rows; 1 on the scalar path). Not for direct use.
-    /// </summary>
-    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-    static abstract int WorkUnits { get; }
-
-    /// <summary>
-    /// Infrastructure for the serial and parallel entry points: computes units <paramref name="first"/> to
-    /// <paramref name="end"/> (exclusive) of one sequence whose inputs were already validated, with no mask. Every unit
-    /// computes exactly what the serial call computes for its rows. <paramref name="state"/> is the calling thread's
-    /// state for this sequence (the head whose keys and values are packed in its scratch): −1 before the thread's first
-    /// units of a sequence, then left as the previous call on that thread and sequence set it. Not for direct use.
-    /// </summary>
-    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-    static abstract void RunUnits(ref float q, ref float k, ref float v, ref float output, int first, int end, ref int state);
 }
 
 /// <summary>

@@ -11,7 +11,7 @@ namespace AttentionGen.Runtime;
 /// The layer entry points a generated kernel forwards to with its constants: batches of sequences
 /// (<c>AttendBatch</c>, <c>SelfAttendBatch</c>) and context concatenation (<c>SelfAttendConcat</c>). Arguments are
 /// validated before anything is written; each sequence is computed by the kernel's own
-/// <see cref="KernelParallel.RunSerial{TKernel}"/> (all of <see cref="IAttentionKernel{TSelf}.RunUnits"/>), so a batch is bit-identical to a loop of single calls. No allocation.
+/// <see cref="KernelParallel.RunSerial{TKernel}"/> (all of <see cref="IKernelUnits{TSelf}.RunUnits"/>), so a batch is bit-identical to a loop of single calls. No allocation.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class KernelLayers

@@ -45,7 +45,7 @@ public static class KernelParallel
 
     /// <summary>Runs <typeparamref name="TKernel"/> on up to <paramref name="parts"/> threads; the spans are already validated.</summary>
     public static unsafe void Run<TKernel>(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, int parts)
-        where TKernel : IAttentionKernel<TKernel>
+        where TKernel : IKernelUnits<TKernel>
     {
         fixed (float* pq = q, pk = k, pv = v, po = output)
         {
@@ -70,7 +70,7 @@ public static class KernelParallel
     /// <param name="parts">Threads to use, from <see cref="Parts(double, System.Threading.Tasks.ParallelOptions)"/> (≥ 2).</param>
     public static unsafe void RunBatch<TKernel>(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
         int batch, int qStride, int kvStride, int parts)
-        where TKernel : IAttentionKernel<TKernel>
+        where TKernel : IKernelUnits<TKernel>
     {
         fixed (float* pq = q, pk = k, pv = v, po = output)
         {
@@ -84,7 +84,7 @@ public static class KernelParallel
     /// <summary>The serial computation of one sequence: all of its units on the calling thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunSerial<TKernel>(ref float q, ref float k, ref float v, ref float output)
-        where TKernel : IAttentionKernel<TKernel>
+        where TKernel : IKernelUnits<TKernel>
     {
         int state = -1;
         TKernel.RunUnits(ref q, ref k, ref v, ref output, 0, TKernel.WorkUnits, ref state);
@@ -92,7 +92,7 @@ public static class KernelParallel
 
     private static unsafe void Execute<TKernel>(Job<TKernel> job, float* q, float* k, float* v, float* o,
         int sequences, int qStride, int kvStride, int threads)
-        where TKernel : IAttentionKernel<TKernel>
+        where TKernel : IKernelUnits<TKernel>
     {
         long perSequence = TKernel.WorkUnits;
         if (sequences >= (long)WholeSequencesPerThread * threads || sequences * perSequence > int.MaxValue / 2)
@@ -118,7 +118,97 @@ public static class KernelParallel
     /// </summary>
     internal static long LingerTicks = System.Diagnostics.Stopwatch.Frequency / 20_000;
 
-    private sealed unsafe class Job<TKernel> where TKernel : IAttentionKernel<TKernel>
+    /// <summary>What a helper works on: the open call of one of its calling thread's jobs.</summary>
+    private abstract class JobBase
+    {
+        /// <summary>Works on the open call, if there is one and it still needs a thread; touches nothing otherwise.</summary>
+        public abstract void Help();
+    }
+
+    /// <summary>
+    /// The calling thread's helpers, shared by all of its jobs (a kernel's, a projection's): a helper lingering after one
+    /// kernel's call joins the next call of any of them, as a parallel <c>Forward</c>'s projections and attention follow
+    /// each other.
+    /// </summary>
+    [ThreadStatic]
+    private static Helper[]? t_helpers;
+
+    /// <summary>
+    /// Hands the open call of <paramref name="job"/> to <paramref name="count"/> helpers. A helper lingering after an
+    /// earlier call is claimed and joins at once. A helper still waiting in the pool's queue from an earlier call (the pool
+    /// was busy) is not queued again: when it runs it helps whatever call is open then. So a calling thread has at most one
+    /// helper per extra thread, allocated once.
+    /// </summary>
+    private static void QueueHelpers(JobBase job, int count)
+    {
+        Helper[] helpers = t_helpers ??= [];
+        if (helpers.Length < count)
+        {
+            int had = helpers.Length;
+            Array.Resize(ref helpers, count);
+            for (int i = had; i < count; i++) helpers[i] = new Helper();
+            t_helpers = helpers;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            Helper helper = helpers[i];
+            Volatile.Write(ref helper.Target, job);   // before the claim or the queueing publishes it
+            if (Interlocked.CompareExchange(ref helper.Idle, Helper.Claimed, Helper.Lingering) == Helper.Lingering)
+            {
+                continue;   // still spinning on its pool thread after the last call: it joins this one at once
+            }
+            if (Interlocked.Exchange(ref helper.Queued, 1) == 0)
+            {
+                Queue(helper);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One hand-off: a pool work item that helps with the open call of its <see cref="Target"/> when it runs, then lingers
+    /// for <see cref="LingerTicks"/>: a call that claims it meanwhile (<see cref="Idle"/> Lingering → Claimed) gets its help
+    /// without queueing anything, and the linger starts again after that call.
+    /// </summary>
+    private sealed class Helper : IThreadPoolWorkItem
+    {
+        public const int Lingering = 1, Claimed = 2;
+
+        public JobBase? Target;   // the job of the calling thread's latest parallel call
+        public int Queued;        // 1 from queueing until the pool starts it (then the caller may queue it again)
+        public int Idle;          // 0, Lingering (spinning after a call), or Claimed (by the call that found it lingering)
+
+        public void Execute()
+        {
+            Volatile.Write(ref Queued, 0);
+            Volatile.Read(ref Target)!.Help();
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            Volatile.Write(ref Idle, Lingering);
+            while (true)
+            {
+                if (Volatile.Read(ref Idle) == Claimed)
+                {
+                    // Only one execution of this helper takes a claim (the pool may run it twice at once: queued again
+                    // while a late execution of it still ran).
+                    if (Interlocked.CompareExchange(ref Idle, 0, Claimed) == Claimed)
+                    {
+                        Volatile.Read(ref Target)!.Help();
+                        start = System.Diagnostics.Stopwatch.GetTimestamp();
+                        Volatile.Write(ref Idle, Lingering);
+                    }
+                    continue;
+                }
+                if (System.Diagnostics.Stopwatch.GetTimestamp() - start > Volatile.Read(ref LingerTicks))
+                {
+                    // Leave unless a call claimed it at this moment; 0 here means the other execution already left.
+                    if (Interlocked.CompareExchange(ref Idle, 0, Lingering) != Claimed) return;
+                    continue;
+                }
+                Thread.SpinWait(8);
+            }
+        }
+    }
+
+    private sealed unsafe class Job<TKernel> : JobBase where TKernel : IKernelUnits<TKernel>
     {
         [ThreadStatic]
         private static Job<TKernel>? t_job;
@@ -145,7 +235,6 @@ public static class KernelParallel
         // helper enters after it), and the number of helpers inside in the low bits.
         private long _gate = Closed;
         private const long Closed = 1L << 62;
-        private Helper[] _helpers = [];
         // Thread t's range [lo, hi) at Stride·t (lo in the low 32 bits, hi in the high), and at Stride·t + 1 whether it has started.
         private long[] _ranges = new long[Stride * 2];
 
@@ -170,35 +259,11 @@ public static class KernelParallel
             Volatile.Write(ref _gate, 0);   // open, no helper inside
         }
 
-        /// <summary>
-        /// Queues <paramref name="count"/> helpers. A helper still waiting in the pool's queue from an earlier call (the
-        /// pool was busy) is not queued again: when it runs it helps whatever call is open then. So a job has at most
-        /// one helper per extra thread, allocated once.
-        /// </summary>
-        public void QueueHelpers(int count)
-        {
-            if (_helpers.Length < count)
-            {
-                int had = _helpers.Length;
-                Array.Resize(ref _helpers, count);
-                for (int i = had; i < count; i++) _helpers[i] = new Helper(this);
-            }
-            for (int i = 0; i < count; i++)
-            {
-                Helper helper = _helpers[i];
-                if (Interlocked.CompareExchange(ref helper.Idle, Helper.Claimed, Helper.Lingering) == Helper.Lingering)
-                {
-                    continue;   // still spinning on its pool thread after the last call: it joins this one at once
-                }
-                if (Interlocked.Exchange(ref helper.Queued, 1) == 0)
-                {
-                    Queue(helper);
-                }
-            }
-        }
+        /// <summary>Hands the open call to <paramref name="count"/> of the calling thread's helpers.</summary>
+        public void QueueHelpers(int count) => KernelParallel.QueueHelpers(this, count);
 
         /// <summary>A helper run by the pool works on the open call, if there is one and it still needs a thread.</summary>
-        private void Help()
+        public override void Help()
         {
             while (true)
             {
@@ -225,49 +290,6 @@ public static class KernelParallel
             while (Volatile.Read(ref _gate) != Closed)
             {
                 spin.SpinOnce(sleep1Threshold: -1);
-            }
-        }
-
-        /// <summary>
-        /// One hand-off: a pool work item that helps with the call open when it runs, then lingers for
-        /// <see cref="LingerTicks"/>: a call that claims it meanwhile (<see cref="Idle"/> Lingering → Claimed) gets its help
-        /// without queueing anything, and the linger starts again after that call.
-        /// </summary>
-        private sealed class Helper(Job<TKernel> job) : IThreadPoolWorkItem
-        {
-            public const int Lingering = 1, Claimed = 2;
-
-            public int Queued;   // 1 from queueing until the pool starts it (then the caller may queue it again)
-            public int Idle;     // 0, Lingering (spinning after a call), or Claimed (by the call that found it lingering)
-
-            public void Execute()
-            {
-                Volatile.Write(ref Queued, 0);
-                job.Help();
-                long start = System.Diagnostics.Stopwatch.GetTimestamp();
-                Volatile.Write(ref Idle, Lingering);
-                while (true)
-                {
-                    if (Volatile.Read(ref Idle) == Claimed)
-                    {
-                        // Only one execution of this helper takes a claim (the pool may run it twice at once: queued again
-                        // while a late execution of it still ran).
-                        if (Interlocked.CompareExchange(ref Idle, 0, Claimed) == Claimed)
-                        {
-                            job.Help();
-                            start = System.Diagnostics.Stopwatch.GetTimestamp();
-                            Volatile.Write(ref Idle, Lingering);
-                        }
-                        continue;
-                    }
-                    if (System.Diagnostics.Stopwatch.GetTimestamp() - start > Volatile.Read(ref LingerTicks))
-                    {
-                        // Leave unless a call claimed it at this moment; 0 here means the other execution already left.
-                        if (Interlocked.CompareExchange(ref Idle, 0, Lingering) != Claimed) return;
-                        continue;
-                    }
-                    Thread.SpinWait(8);
-                }
             }
         }
 

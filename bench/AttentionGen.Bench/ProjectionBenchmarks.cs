@@ -22,6 +22,7 @@ public partial struct H12_S128_D64_Layer { }
 /// <item><c>OrtAttentionMatMul1T</c>: ONNX Runtime, a three-node graph: <c>com.microsoft.Attention</c> (input, weights
 /// [Dim, 3·Dim], bias: the Q/K/V projections and the attention), <c>MatMul</c> with W_O and <c>Add</c> of b_O; every
 /// tensor bound through an <see cref="OrtIoBinding"/> to preallocated buffers, one intra-op thread.</item>
+/// <item><c>Forward2T</c>, <c>OrtAttentionMatMul2T</c>: the same on 2 threads.</item>
 /// </list>
 /// Each setup checks its output against the float64 layer reference (<see cref="AttentionReference.Forward"/>).
 /// FLOPs per call: 4 projections 4·2·S·Dim² (0.604 G) + attention 4·H·S²·dh (0.050 G) = 0.654 GFLOP at this shape.
@@ -87,15 +88,44 @@ public class ProjectionBenchmarks
     public void SetupOrt()
     {
         Prepare();
-        _ort = new OrtLayer(_weights, S, D, H);
+        _ort = new OrtLayer(_weights, S, D, H, threads: 1);
         _x.CopyTo(_ort.Input, 0);
         _ort.Run();
         _ort.Output.CopyTo(_output, 0);
         Check(nameof(OrtAttentionMatMul1T));
     }
 
+    [GlobalSetup(Target = nameof(Forward2T))]
+    public void SetupForward2T()
+    {
+        Prepare();
+        Forward2T();
+        Check(nameof(Forward2T));
+    }
+
+    [GlobalSetup(Target = nameof(OrtAttentionMatMul2T))]
+    public void SetupOrt2T()
+    {
+        Prepare();
+        _ort = new OrtLayer(_weights, S, D, H, threads: 2);
+        _x.CopyTo(_ort.Input, 0);
+        _ort.Run();
+        _ort.Output.CopyTo(_output, 0);
+        Check(nameof(OrtAttentionMatMul2T));
+    }
+
     [GlobalCleanup]
     public void Cleanup() => _ort?.Dispose();
+
+    private static readonly System.Threading.Tasks.ParallelOptions s_two = new() { MaxDegreeOfParallelism = 2 };
+
+    /// <summary>The generated <c>Forward</c> on 2 threads (each projection in strips of columns, the attention in head × row-block units).</summary>
+    [Benchmark]
+    public void Forward2T() => H12_S128_D64_Layer.Forward(_x, _weights, _output, s_two);
+
+    /// <summary>ONNX Runtime's layer with 2 intra-op threads.</summary>
+    [Benchmark]
+    public void OrtAttentionMatMul2T() => _ort!.Run();
 
     [Benchmark(Baseline = true)]
     public void Forward() => H12_S128_D64_Layer.Forward(_x, _weights, _output);
@@ -136,7 +166,7 @@ public class ProjectionBenchmarks
         private readonly OrtIoBinding _binding;
         private readonly List<OrtValue> _values = [];
 
-        public OrtLayer(AttentionWeights weights, int seqLen, int dim, int heads)
+        public OrtLayer(AttentionWeights weights, int seqLen, int dim, int heads, int threads = 1)
         {
             Input = new float[seqLen * dim];
             Output = new float[seqLen * dim];
@@ -155,7 +185,7 @@ public class ProjectionBenchmarks
 
             _options = new SessionOptions
             {
-                IntraOpNumThreads = 1,
+                IntraOpNumThreads = threads,
                 InterOpNumThreads = 1,
                 ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,

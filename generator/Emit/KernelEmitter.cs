@@ -410,11 +410,11 @@ internal static class KernelEmitter
 
         w.Line("// The units of work of one sequence on the path this process runs (see KernelParallel); the scalar path is one unit.");
         w.Line(gen);
-        w.Line($"static int {iface}.WorkUnits => {v512} ? Vector512Path.Units : {v256} ? Vector256Path.Units : 1;");
+        w.Line($"static int global::AttentionGen.Runtime.IKernelUnits<{spec.Name}>.WorkUnits => {v512} ? Vector512Path.Units : {v256} ? Vector256Path.Units : 1;");
         w.Line();
         w.Line("// Units [first, end) of a call with no mask (see KernelParallel); state: what this thread has packed for this sequence.");
         w.Line(gen);
-        w.Open($"static void {iface}.RunUnits(ref float q, ref float k, ref float v, ref float output, int first, int end, ref int state)");
+        w.Open($"static void global::AttentionGen.Runtime.IKernelUnits<{spec.Name}>.RunUnits(ref float q, ref float k, ref float v, ref float output, int first, int end, ref int state)");
         w.Line($"{maskType} none = default;");
         w.Open($"if ({v512})");
         w.Line("Vector512Path.Run(ref q, ref k, ref v, ref output, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), in none, first, end, ref state);");

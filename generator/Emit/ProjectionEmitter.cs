@@ -64,47 +64,62 @@ internal static class ProjectionEmitter
         const string ThrowsDoc = "/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"weights\"/> is null.</exception>\n"
             + "/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, the weights are for another Dim or KvDim, or the output overlaps an input. Nothing is written.</exception>";
 
+        string options = "global::System.Threading.Tasks.ParallelOptions";
+        const string ParallelDoc = "/// <param name=\"parallel\">Bounds the threads (<c>MaxDegreeOfParallelism</c>, −1 for every core) and can cancel the call before it starts. Each projection is cut into strips of output columns and the attention into heads × row blocks, shared by the calling thread and pool threads; the result is bit-identical to the serial call. Layers too small to pay for a hand-off stay on the calling thread.</param>";
+        const string ParallelThrowsDoc = "/// <exception cref=\"global::System.OperationCanceledException\"><paramref name=\"parallel\"/>'s token is cancelled. Nothing is written.</exception>";
+        const string PartsLine = "global::AttentionGen.Runtime.KernelParallel.Parts(ProjectionPath.QFlops, parallel), global::AttentionGen.Runtime.KernelParallel.Parts(ProjectionPath.KvFlops, parallel), global::AttentionGen.Runtime.KernelParallel.Parts(Flops, parallel)";
+
         if (s.KeyLen == s.SeqLen)
         {
+            foreach (bool parallel in new[] { false, true })
+            {
+                w.Line("/// <summary>");
+                w.Line("/// The whole self-attention layer: with <c>s = x</c>,");
+                w.Line(layerDoc + (parallel ? ", on up to <c>parallel.MaxDegreeOfParallelism</c> threads." : "."));
+                w.Line("/// </summary>");
+                w.Line($"/// <param name=\"x\">The sequence, row-major {xShape}.</param>");
+                w.Line($"/// <param name=\"weights\">The layer's projections{kvNote}; <c>y = x·W + b</c> with W row-major [in, out] (see <see cref=\"global::AttentionGen.AttentionWeights\"/>).</param>");
+                w.Line($"/// <param name=\"output\">Receives {xShape}; must not overlap <paramref name=\"x\"/>.</param>");
+                if (parallel) w.Line(ParallelDoc);
+                foreach (string line in ThrowsDoc.Split('\n')) w.Line(line.Replace("<paramref name=\"weights\"/> is null.", parallel ? "<paramref name=\"weights\"/> or <paramref name=\"parallel\"/> is null." : "<paramref name=\"weights\"/> is null."));
+                if (parallel) w.Line(ParallelThrowsDoc);
+                w.Line(gen);
+                w.Open($"public static void Forward({ros} x, {weightsType} weights, {span} output{(parallel ? $", {options} parallel" : "")})");
+                w.Line($"{guard}.Length(x.Length, SeqLen * Dim, nameof(x), \"x is {xShape}\");");
+                w.Line($"{guard}.Length(output.Length, SeqLen * Dim, nameof(output), \"output is {xShape}\");");
+                w.Line("ProjectionPath.CheckWeights(weights);");
+                w.Line($"{guard}.NoOverlap(x, output, nameof(x), nameof(output));");
+                w.Line($"ProjectionPath.Forward(x, x, weights, output, {(parallel ? PartsLine : "1, 1, 1")});");
+                w.Close();
+                w.Line();
+            }
+        }
+
+        foreach (bool parallel in new[] { false, true })
+        {
             w.Line("/// <summary>");
-            w.Line("/// The whole self-attention layer: with <c>s = x</c>,");
-            w.Line(layerDoc + ".");
+            w.Line("/// The whole cross-attention layer: queries from <paramref name=\"x\"/>, keys and values from <paramref name=\"keyValueSource\"/> (<c>s</c>):");
+            w.Line(layerDoc + (parallel ? ", on up to <c>parallel.MaxDegreeOfParallelism</c> threads." : "."));
             w.Line("/// </summary>");
-            w.Line($"/// <param name=\"x\">The sequence, row-major {xShape}.</param>");
+            w.Line($"/// <param name=\"x\">The query sequence, row-major {xShape}.</param>");
+            w.Line($"/// <param name=\"keyValueSource\">The key/value source sequence, row-major {srcShape} (e.g. the encoder's output); may be <paramref name=\"x\"/> itself.</param>");
             w.Line($"/// <param name=\"weights\">The layer's projections{kvNote}; <c>y = x·W + b</c> with W row-major [in, out] (see <see cref=\"global::AttentionGen.AttentionWeights\"/>).</param>");
-            w.Line($"/// <param name=\"output\">Receives {xShape}; must not overlap <paramref name=\"x\"/>.</param>");
-            foreach (string line in ThrowsDoc.Split('\n')) w.Line(line);
+            w.Line($"/// <param name=\"output\">Receives {xShape}; must not overlap the inputs.</param>");
+            if (parallel) w.Line(ParallelDoc);
+            foreach (string line in ThrowsDoc.Split('\n')) w.Line(line.Replace("<paramref name=\"weights\"/> is null.", parallel ? "<paramref name=\"weights\"/> or <paramref name=\"parallel\"/> is null." : "<paramref name=\"weights\"/> is null."));
+            if (parallel) w.Line(ParallelThrowsDoc);
             w.Line(gen);
-            w.Open($"public static void Forward({ros} x, {weightsType} weights, {span} output)");
+            w.Open($"public static void Forward({ros} x, {ros} keyValueSource, {weightsType} weights, {span} output{(parallel ? $", {options} parallel" : "")})");
             w.Line($"{guard}.Length(x.Length, SeqLen * Dim, nameof(x), \"x is {xShape}\");");
+            w.Line($"{guard}.Length(keyValueSource.Length, {s.KeyLen * s.Dim}, nameof(keyValueSource), \"keyValueSource is {srcShape}\");");
             w.Line($"{guard}.Length(output.Length, SeqLen * Dim, nameof(output), \"output is {xShape}\");");
             w.Line("ProjectionPath.CheckWeights(weights);");
             w.Line($"{guard}.NoOverlap(x, output, nameof(x), nameof(output));");
-            w.Line("ProjectionPath.Forward(x, x, weights, output);");
+            w.Line($"{guard}.NoOverlap(keyValueSource, output, nameof(keyValueSource), nameof(output));");
+            w.Line($"ProjectionPath.Forward(x, keyValueSource, weights, output, {(parallel ? PartsLine : "1, 1, 1")});");
             w.Close();
             w.Line();
         }
-
-        w.Line("/// <summary>");
-        w.Line("/// The whole cross-attention layer: queries from <paramref name=\"x\"/>, keys and values from <paramref name=\"keyValueSource\"/> (<c>s</c>):");
-        w.Line(layerDoc + ".");
-        w.Line("/// </summary>");
-        w.Line($"/// <param name=\"x\">The query sequence, row-major {xShape}.</param>");
-        w.Line($"/// <param name=\"keyValueSource\">The key/value source sequence, row-major {srcShape} (e.g. the encoder's output); may be <paramref name=\"x\"/> itself.</param>");
-        w.Line($"/// <param name=\"weights\">The layer's projections{kvNote}; <c>y = x·W + b</c> with W row-major [in, out] (see <see cref=\"global::AttentionGen.AttentionWeights\"/>).</param>");
-        w.Line($"/// <param name=\"output\">Receives {xShape}; must not overlap the inputs.</param>");
-        foreach (string line in ThrowsDoc.Split('\n')) w.Line(line);
-        w.Line(gen);
-        w.Open($"public static void Forward({ros} x, {ros} keyValueSource, {weightsType} weights, {span} output)");
-        w.Line($"{guard}.Length(x.Length, SeqLen * Dim, nameof(x), \"x is {xShape}\");");
-        w.Line($"{guard}.Length(keyValueSource.Length, {s.KeyLen * s.Dim}, nameof(keyValueSource), \"keyValueSource is {srcShape}\");");
-        w.Line($"{guard}.Length(output.Length, SeqLen * Dim, nameof(output), \"output is {xShape}\");");
-        w.Line("ProjectionPath.CheckWeights(weights);");
-        w.Line($"{guard}.NoOverlap(x, output, nameof(x), nameof(output));");
-        w.Line($"{guard}.NoOverlap(keyValueSource, output, nameof(keyValueSource), nameof(output));");
-        w.Line("ProjectionPath.Forward(x, keyValueSource, weights, output);");
-        w.Close();
-        w.Line();
 
         WriteProjectionPath(w, spec, facts);
     }
@@ -143,47 +158,67 @@ internal static class ProjectionEmitter
         w.Line();
 
         string v512 = facts.HasCrossPlatformFma ? "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated" : "global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported";
-        string v256 = facts.HasCrossPlatformFma ? "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated" : "global::System.Runtime.Intrinsics.X86.Fma.IsSupported && global::System.Runtime.Intrinsics.X86.Avx2.IsSupported";
+        string v256 = facts.HasCrossPlatformFma ? "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated" : "(global::System.Runtime.Intrinsics.X86.Fma.IsSupported && global::System.Runtime.Intrinsics.X86.Avx2.IsSupported)";
+        string R(string spanExpr) => $"ref {Marshal}.GetReference({spanExpr})";
+        static string Flops(Gemm g) => (2.0 * g.M * g.K * g.N).ToString("0.###E+0", System.Globalization.CultureInfo.InvariantCulture);
 
+        w.Line($"// Multiply-adds × 2 of one projection, to decide how many threads pay off: Q and the output [{q.M}, {q.K}]·[{q.K}, {q.N}], K and V [{kv.M}, {kv.K}]·[{kv.K}, {kv.N}].");
+        w.Line($"public const double QFlops = {Flops(q)};");
+        w.Line($"public const double KvFlops = {Flops(kv)};");
+        w.Line();
         w.Line("// Q, K, V and the context live in this thread's projection scratch (not KernelScratch, which Run uses).");
+        w.Line("// parts: threads for the projections of Q and the output, of K and V, and for the attention (1: this thread only).");
         w.Line(gen);
-        w.Open("public static void Forward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> source, global::AttentionGen.AttentionWeights weights, global::System.Span<float> output)");
+        w.Open("public static void Forward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> source, global::AttentionGen.AttentionWeights weights, global::System.Span<float> output, int qParts, int kvParts, int attentionParts)");
         w.Line("ref float scratch = ref global::AttentionGen.Runtime.ProjectionScratch.Get(2 * QFloats + 2 * KvFloats);");
         w.Line("global::System.Span<float> q = " + Marshal + ".CreateSpan(ref scratch, QFloats);");
         w.Line("global::System.Span<float> k = " + Marshal + $".CreateSpan(ref {Unsafe}.Add(ref scratch, QFloats), KvFloats);");
         w.Line("global::System.Span<float> v = " + Marshal + $".CreateSpan(ref {Unsafe}.Add(ref scratch, QFloats + KvFloats), KvFloats);");
         w.Line("global::System.Span<float> context = " + Marshal + $".CreateSpan(ref {Unsafe}.Add(ref scratch, QFloats + 2 * KvFloats), QFloats);");
-        w.Line($"ref float xr = ref {Marshal}.GetReference(x);");
-        w.Line($"ref float sr = ref {Marshal}.GetReference(source);");
-        string R(string spanExpr) => $"ref {Marshal}.GetReference({spanExpr})";
-        string W(string name) => R($"weights.{name}");
-        string Call(string cls, Gemm g, string a, string wt, string bias, string c) => $"{cls}.{g.Name}(ref {a}, {W(wt)}, {W(bias)}, {R(c)});";
-        foreach (Tiling t in Tilings)
-        {
-            w.Open($"{(t.Lanes == 16 ? "if" : "else if")} ({(t.Lanes == 16 ? v512 : v256)})");
-            string cls = t.Name + "Gemm";
-            w.Line(Call(cls, q, "xr", "QueryWeight", "QueryBias", "q"));
-            w.Line(Call(cls, kv, "sr", "KeyWeight", "KeyBias", "k"));
-            w.Line(Call(cls, kv, "sr", "ValueWeight", "ValueBias", "v"));
-            w.Close();
-        }
-        w.Open("else");
-        w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(x, weights.QueryWeight, weights.QueryBias, q, {q.M}, {q.K}, {q.N});");
-        w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(source, weights.KeyWeight, weights.KeyBias, k, {kv.M}, {kv.K}, {kv.N});");
-        w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(source, weights.ValueWeight, weights.ValueBias, v, {kv.M}, {kv.K}, {kv.N});");
-        w.Close();
+        w.Line($"Project<{q.Name}Units>(x, weights.QueryWeight, weights.QueryBias, q, qParts);");
+        w.Line($"Project<{kv.Name}Units>(source, weights.KeyWeight, weights.KeyBias, k, kvParts);");
+        w.Line($"Project<{kv.Name}Units>(source, weights.ValueWeight, weights.ValueBias, v, kvParts);");
+        w.Open("if (attentionParts < 2)");
         w.Line($"{spec.Name}.Run(q, k, v, context);");
-        w.Line($"ref float cr = ref {Marshal}.GetReference(context);");
-        foreach (Tiling t in Tilings)
+        w.Close();
+        w.Open("else");
+        w.Line($"global::AttentionGen.Runtime.KernelParallel.Run<{spec.Name}>(q, k, v, context, attentionParts);");
+        w.Close();
+        w.Line($"Project<{q.Name}Units>(context, weights.OutputWeight, weights.OutputBias, output, qParts);");
+        w.Close();
+        w.Line();
+
+        w.Line("// C = A·W + b on this thread, or its units (strips of columns) shared by up to parts threads: the same tiles either way, so bit-identical.");
+        w.Open("private static void Project<TUnits>(global::System.ReadOnlySpan<float> a, global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> b, global::System.Span<float> c, int parts) where TUnits : global::AttentionGen.Runtime.IKernelUnits<TUnits>");
+        w.Open("if (parts < 2)");
+        w.Line("int state = -1;");
+        w.Line($"TUnits.RunUnits({R("a")}, {R("w")}, {R("b")}, {R("c")}, 0, TUnits.WorkUnits, ref state);");
+        w.Close();
+        w.Open("else");
+        w.Line("global::AttentionGen.Runtime.KernelParallel.Run<TUnits>(a, w, b, c, parts);");
+        w.Close();
+        w.Close();
+
+        foreach (Gemm g in Gemms(s))
         {
-            w.Open($"{(t.Lanes == 16 ? "if" : "else if")} ({(t.Lanes == 16 ? v512 : v256)})");
-            w.Line(Call(t.Name + "Gemm", q, "cr", "OutputWeight", "OutputBias", "output"));
+            w.Line();
+            w.Line($"/// <summary>C[{g.M}, {g.N}] = A[{g.M}, {g.K}]·W[{g.K}, {g.N}] + b as units: strips of columns on the vector paths, rows on the scalar path.</summary>");
+            w.Open($"public readonly struct {g.Name}Units : global::AttentionGen.Runtime.IKernelUnits<{g.Name}Units>");
+            w.Line($"public static int WorkUnits => {v512} ? Vector512Gemm.{g.Name}Units : {v256} ? Vector256Gemm.{g.Name}Units : {g.M};");
+            w.Line();
+            w.Open("public static void RunUnits(ref float a, ref float w, ref float b, ref float c, int first, int end, ref int state)");
+            w.Open($"if ({v512})");
+            w.Line($"Vector512Gemm.{g.Name}(ref a, ref w, ref b, ref c, first, end);");
+            w.Close();
+            w.Open($"else if ({v256})");
+            w.Line($"Vector256Gemm.{g.Name}(ref a, ref w, ref b, ref c, first, end);");
+            w.Close();
+            w.Open("else");
+            w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(ref {Unsafe}.Add(ref a, first * {g.K}), ref w, ref b, ref {Unsafe}.Add(ref c, first * {g.N}), end - first, {g.K}, {g.N}, 0);");
+            w.Close();
+            w.Close();
             w.Close();
         }
-        w.Open("else");
-        w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(context, weights.OutputWeight, weights.OutputBias, output, {q.M}, {q.K}, {q.N});");
-        w.Close();
-        w.Close();
 
         foreach (Tiling t in Tilings)
         {
@@ -217,16 +252,22 @@ internal static class ProjectionEmitter
     {
         int L = t.Lanes, R = t.Rows, V = t.Vectors;
         int blockWidth = V * L;
-        int blocksEnd = g.N / blockWidth * blockWidth;      // columns covered by full tiles
+        int strips = g.N / blockWidth;                      // full tiles of V vectors
+        int blocksEnd = strips * blockWidth;                // columns covered by full tiles
         int extraVectors = (g.N - blocksEnd) / L;           // whole vectors left: a narrower tile
         int vectorEnd = blocksEnd + extraVectors * L;
         int scalarColumns = g.N - vectorEnd;                // < L columns: the scalar helper
         int fullRows = g.M / R * R;
-        w.Line($"// C[{g.M}, {g.N}] = A[{g.M}, {g.K}]·W[{g.K}, {g.N}] + b: columns 0..{blocksEnd - 1} in tiles of {V} vectors"
-            + (extraVectors > 0 ? $", {blocksEnd}..{vectorEnd - 1} in tiles of {extraVectors}" : "")
-            + (scalarColumns > 0 ? $", the last {scalarColumns} by the scalar helper" : "")
+        bool tail = blocksEnd < g.N;                        // a last unit for the columns after the full strips
+        int units = strips + (tail ? 1 : 0);
+        w.Line($"/// <summary>Units of <see cref=\"{g.Name}\"/>: {strips} strip(s) of {blockWidth} columns{(tail ? ", then one for the last " + (g.N - blocksEnd) + " columns" : "")}.</summary>");
+        w.Line($"public const int {g.Name}Units = {units};");
+        w.Line();
+        w.Line($"// C[{g.M}, {g.N}] = A[{g.M}, {g.K}]·W[{g.K}, {g.N}] + b, units first..end-1: unit u < {strips} is columns {blockWidth}·u.. in tiles of {V} vectors"
+            + (extraVectors > 0 ? $"; unit {strips} is columns {blocksEnd}..{vectorEnd - 1} in tiles of {extraVectors}" : "")
+            + (scalarColumns > 0 ? $"{(extraVectors > 0 ? " and" : $"; unit {strips} is")} the last {scalarColumns} by the scalar helper" : "")
             + $"; rows in blocks of {R}{(fullRows < g.M ? $", the last {g.M - fullRows} one at a time" : "")}.");
-        w.Open($"public static void {g.Name}(ref float a, ref float w, ref float b, ref float c)");
+        w.Open($"public static void {g.Name}(ref float a, ref float w, ref float b, ref float c, int first, int end)");
 
         void Columns(int vectors, string n0)
         {
@@ -247,19 +288,25 @@ internal static class ProjectionEmitter
             }
         }
 
-        if (blocksEnd > 0)
+        if (strips > 0)
         {
-            w.Open($"for (int n = 0; n < {blocksEnd}; n += {blockWidth})");
+            w.Open($"for (int u = first; u < (end < {strips} ? end : {strips}); u++)");
+            w.Line($"int n = u * {blockWidth};");
             Columns(V, "n");
             w.Close();
         }
-        if (extraVectors > 0)
+        if (tail)
         {
-            Columns(extraVectors, CodeWriter.Int(blocksEnd));
-        }
-        if (scalarColumns > 0)
-        {
-            w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(ref a, ref w, ref b, ref c, {g.M}, {g.K}, {g.N}, {vectorEnd});");
+            w.Open($"if (end > {strips})");
+            if (extraVectors > 0)
+            {
+                Columns(extraVectors, CodeWriter.Int(blocksEnd));
+            }
+            if (scalarColumns > 0)
+            {
+                w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(ref a, ref w, ref b, ref c, {g.M}, {g.K}, {g.N}, {vectorEnd});");
+            }
+            w.Close();
         }
         w.Close();
     }

@@ -33,3 +33,14 @@ public partial struct Proj_H4_S7_K33_D64 { }
 // Grouped-query attention: 4 query heads share 2 key/value heads (W_K, W_V [Dim, KvDim = 32]).
 [Attention(16, 64, 4, KvHeads = 2, Projections = true)]
 public partial struct Proj_H4_Kv2_S16_D64 { }
+
+// Large enough for the parallel Forward to use 2 threads in every phase (each projection ≥ 8 MFLOP), with tails:
+// Dim 200 (Vector512: 3 strips of 64, then a unit of 8 scalar columns; Vector256: 12 strips of 16, then a unit of
+// one 8-column vector), 100 rows = 16 blocks of 6 + 4 single rows.
+[Attention(100, 200, 4, Projections = true)]
+public partial struct Proj_H4_S100_D200 { }
+
+// Causal cross-attention with grouped-query heads and a key/value source of another length, parallel K and V
+// projections of KvDim 64: 2·300·256·64 ≈ 9.8 MFLOP each.
+[Attention(96, 256, 8, KvHeads = 2, KeyLen = 300, Causal = true, Projections = true)]
+public partial struct Proj_H8_Kv2_S96_K300_D256_Causal { }

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading.Tasks;
+using AttentionGen.Runtime;
 using AttentionGen.Tests.Shared;
 using Xunit;
 using Xunit.Abstractions;
@@ -29,6 +31,8 @@ public sealed class ProjectionTests
         new Layer("H4_S7_D200", new AttentionProblem(7, 200, 4) { Scale = 1f }, Proj_H4_S7_D200.Forward, Proj_H4_S7_D200.Forward),
         new Layer("H4_S7_K33_D64", new AttentionProblem(7, 64, 4) { KeyLen = 33 }, null, Proj_H4_S7_K33_D64.Forward),
         new Layer("H4_Kv2_S16_D64", new AttentionProblem(16, 64, 4) { KvHeads = 2 }, Proj_H4_Kv2_S16_D64.Forward, Proj_H4_Kv2_S16_D64.Forward),
+        new Layer("H4_S100_D200", new AttentionProblem(100, 200, 4), Proj_H4_S100_D200.Forward, Proj_H4_S100_D200.Forward),
+        new Layer("H8_Kv2_S96_K300_D256_Causal", Proj_H8_Kv2_S96_K300_D256_Causal.Problem, null, Proj_H8_Kv2_S96_K300_D256_Causal.Forward),
     }.ToDictionary(l => l.Name);
 
     private readonly ITestOutputHelper _output;
@@ -179,6 +183,106 @@ public sealed class ProjectionTests
     {
         AssertMatches(s_layers["H4_Kv2_S16_D64"], 3100, useSelf: true);
         AssertMatches(s_layers["H4_Kv2_S16_D64"], 3200, useSelf: false);
+    }
+
+    [Fact]
+    public void LargeLayersMatchReference()
+    {
+        AssertMatches(s_layers["H4_S100_D200"], 3300, useSelf: true);
+        AssertMatches(s_layers["H8_Kv2_S96_K300_D256_Causal"], 3400, useSelf: false);
+    }
+
+    // ------------------------------------------------------------------ the parallel Forward
+
+    public delegate void ParallelCross(ReadOnlySpan<float> x, ReadOnlySpan<float> source, AttentionWeights weights, Span<float> output, ParallelOptions parallel);
+
+    private static readonly Dictionary<string, ParallelCross> s_parallel = new()
+    {
+        ["H4_S33_D20"] = Proj_H4_S33_D20.Forward,
+        ["H12_S128_D768"] = Proj_H12_S128_D768.Forward,
+        ["H4_S7_K33_D64"] = Proj_H4_S7_K33_D64.Forward,
+        ["H4_S100_D200"] = Proj_H4_S100_D200.Forward,
+        ["H8_Kv2_S96_K300_D256_Causal"] = Proj_H8_Kv2_S96_K300_D256_Causal.Forward,
+    };
+
+    public static IEnumerable<object[]> ParallelLayers() => s_parallel.Keys.SelectMany(n => new[] { new object[] { n, 2 }, new object[] { n, -1 }, new object[] { n, 3 } });
+
+    /// <summary>
+    /// Every projection is cut into strips of output columns (rows on the scalar path) and the attention into its units;
+    /// each strip runs the serial tiles, so the parallel layer equals the serial one bit for bit. Small layers stay on the
+    /// calling thread and must equal it too.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ParallelLayers))]
+    public void ParallelForwardIsBitIdenticalToSerial(string name, int degree)
+    {
+        Layer layer = s_layers[name];
+        AttentionProblem p = layer.Problem;
+        float[] x = TestData.Gaussian(5000 + name.Length, p.SeqLen * p.Dim);
+        float[] source = TestData.Gaussian(5100 + name.Length, p.KeyLen * p.Dim);
+        AttentionWeights weights = RandomWeights(5200 + name.Length, p.Dim, p.KvDim);
+        float[] serial = new float[p.SeqLen * p.Dim], parallel = new float[serial.Length];
+        layer.Cross(x, source, weights, serial);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = degree };
+        for (int round = 0; round < 3; round++)
+        {
+            Array.Fill(parallel, float.NaN);
+            s_parallel[name](x, source, weights, parallel, options);
+            Assert.True(serial.AsSpan().SequenceEqual(parallel), $"{name}, {degree} threads, round {round}: the parallel layer differs from the serial one");
+        }
+    }
+
+    [Fact]
+    public void ParallelSelfForwardEqualsSerial()
+    {
+        const int n = Proj_H4_S100_D200.SeqLen * Proj_H4_S100_D200.Dim;
+        float[] x = TestData.Gaussian(5300, n);
+        AttentionWeights w = RandomWeights(5301, 200, 200);
+        float[] serial = new float[n], parallel = new float[n];
+        Proj_H4_S100_D200.Forward(x, w, serial);
+        Proj_H4_S100_D200.Forward(x, w, parallel, new ParallelOptions { MaxDegreeOfParallelism = 2 });
+        Assert.True(serial.AsSpan().SequenceEqual(parallel));
+    }
+
+    [Fact]
+    public void ParallelForwardChecksItsOptionsBeforeWriting()
+    {
+        const int n = Proj_H4_S100_D200.SeqLen * Proj_H4_S100_D200.Dim;
+        float[] x = TestData.Gaussian(5500, n);
+        AttentionWeights w = RandomWeights(5501, 200, 200);
+        float[] output = Enumerable.Repeat(7f, n).ToArray();
+        var e = Assert.Throws<ArgumentNullException>(() => Proj_H4_S100_D200.Forward(x, w, output, (ParallelOptions)null!));
+        Assert.Equal("parallel", e.ParamName);
+        e = Assert.Throws<ArgumentNullException>(() => Proj_H4_S100_D200.Forward(x, x, w, output, (ParallelOptions)null!));
+        Assert.Equal("parallel", e.ParamName);
+        using var cts = new System.Threading.CancellationTokenSource();
+        cts.Cancel();
+        Assert.Throws<OperationCanceledException>(() => Proj_H4_S100_D200.Forward(x, w, output, new ParallelOptions { CancellationToken = cts.Token }));
+        // Arguments come first, the options after.
+        var lengthError = Assert.Throws<ArgumentException>(() => Proj_H4_S100_D200.Forward(x.AsSpan(1), w, output, (ParallelOptions)null!));
+        Assert.Equal("x", lengthError.ParamName);
+        Assert.All(output, t => Assert.Equal(7f, t));
+    }
+
+    [Fact]
+    public void ParallelForwardAllocatesNothingOnceWarm()
+    {
+        const int n = Proj_H12_S128_D768.SeqLen * Proj_H12_S128_D768.Dim;
+        float[] x = TestData.Gaussian(5600, n), output = new float[n];
+        AttentionWeights w = RandomWeights(5601, 768, 768);
+        var two = new ParallelOptions { MaxDegreeOfParallelism = 2 };
+        for (int i = 0; i < 3; i++) Proj_H12_S128_D768.Forward(x, w, output, two);
+        // As in ParallelTests: a round may see the pool's global queue grow a segment once when other test classes flood
+        // it; a per-call allocation shows in every round.
+        var rounds = new long[3];
+        for (int round = 0; round < rounds.Length; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++) Proj_H12_S128_D768.Forward(x, w, output, two);
+            rounds[round] = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (rounds[round] == 0) return;
+        }
+        Assert.Fail($"every round of 5 parallel Forward calls allocated on the calling thread: {string.Join(", ", rounds)} bytes");
     }
 
     [Fact]

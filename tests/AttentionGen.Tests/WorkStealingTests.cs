@@ -296,7 +296,14 @@ public sealed class HeldBackHelperTests
     }
 
     [Fact]
-    public void LingeringHelperJoinsTheNextCallWithoutBeingQueued()
+    public void LingeringHelperJoinsTheNextCallWithoutBeingQueued() => LingeringHelperJoins(otherWork: false);
+
+    // The helpers belong to the calling thread, not to one kernel: a parallel Forward's projections and attention (three
+    // work types) follow each other, and the helper lingering after one must join the next.
+    [Fact]
+    public void LingeringHelperJoinsTheNextCallOfAnotherWorkType() => LingeringHelperJoins(otherWork: true);
+
+    private static void LingeringHelperJoins(bool otherWork)
     {
         // Call 1 queues its helper (here: a thread of its own). After the call the helper lingers (made long enough that
         // timing cannot end it); call 2 of the same thread must claim it instead of queueing a work item, and it must take
@@ -335,7 +342,8 @@ public sealed class HeldBackHelperTests
                         Assert.True(SpinWait.SpinUntil(() => WorkStealingTests.RecordingKernel.UnitsByThread.Keys.Any(t => t != me), TimeSpan.FromSeconds(30)),
                             "no other thread ran a unit of call 2: the lingering helper did not join");
                     };
-                    KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
+                    if (otherWork) KernelParallel.Run<OtherWork>(buffer, buffer, buffer, buffer, 2);
+                    else KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
                     Assert.Equal(1, Volatile.Read(ref queued));   // claimed, not queued again
                     Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
                     Assert.True(WorkStealingTests.RecordingKernel.Errors.IsEmpty, string.Join("; ", WorkStealingTests.RecordingKernel.Errors));
@@ -364,7 +372,46 @@ public sealed class HeldBackHelperTests
         Assert.Null(failure);
     }
 
+    [Fact]
+    public void ParallelForwardHandsItsPhasesToHelpers()
+    {
+        // Each projection (≥ 8 MFLOP) and, on the vector paths, the attention are shared with a helper. LingerTicks = 0:
+        // a helper leaves right after its phase, so a later phase queues it again unless the pool has not started it yet.
+        // On a fresh thread (fresh helpers) the first phase must queue one; five phases queue at most five.
+        const int n = Proj_H12_S128_D768.SeqLen * Proj_H12_S128_D768.Dim;
+        float[] x = TestData.Gaussian(540, n), serial = new float[n], parallel = new float[n];
+        AttentionWeights w = ProjectionTests.RandomWeights(541, 768, 768);
+        Proj_H12_S128_D768.Forward(x, w, serial);
+        int queued = 0;
+        Action<IThreadPoolWorkItem> queue = KernelParallel.Queue;
+        long linger = KernelParallel.LingerTicks;
+        try
+        {
+            KernelParallel.LingerTicks = 0;
+            KernelParallel.Queue = item => { Interlocked.Increment(ref queued); queue(item); };
+            var caller = new Thread(() => Proj_H12_S128_D768.Forward(x, w, parallel, new ParallelOptions { MaxDegreeOfParallelism = 2 }));
+            caller.Start();
+            Assert.True(caller.Join(TimeSpan.FromSeconds(60)), "the parallel Forward did not return");
+        }
+        finally
+        {
+            KernelParallel.Queue = queue;
+            KernelParallel.LingerTicks = linger;
+        }
+        Assert.InRange(queued, 1, 5);
+        Assert.True(serial.AsSpan().SequenceEqual(parallel), "the parallel layer differs from the serial one");
+    }
+
     private static int Units<T>() where T : IAttentionKernel<T> => T.WorkUnits;
+
+    /// <summary>Work of another type than <see cref="WorkStealingTests.RecordingKernel"/> (so another job), recorded the same way.</summary>
+    private struct OtherWork : IKernelUnits<OtherWork>
+    {
+        public static int WorkUnits => WorkStealingTests.RecordingKernel.Units;
+
+        public static void RunUnits(ref float q, ref float k, ref float v, ref float output, int first, int end, ref int state) =>
+            WorkStealingTests.RecordingKernel.RunUnits(ref q, ref k, ref v, ref output, first, end, ref state);
+    }
 
     private static System.Collections.Generic.List<IThreadPoolWorkItem> HoldBackOnThisThread(Action call)
     {
