@@ -27,7 +27,9 @@ namespace AttentionGen;
 /// </para>
 /// <para>
 /// The constructor copies every array, so later changes to the caller's buffers do not change the layer. An instance is
-/// immutable and may be shared by any number of threads. PyTorch's <c>nn.MultiheadAttention</c> stores its weights
+/// immutable and may be shared by any number of threads. The first <c>Forward</c> on a vector path that uses an
+/// instance also keeps each matrix as column panels for its register tiles (<see cref="Panels"/>: the same floats, a
+/// second copy), so an instance holds twice its weights from then on. PyTorch's <c>nn.MultiheadAttention</c> stores its weights
 /// <c>[out, in]</c>: use <see cref="FromPyTorch"/>, which transposes them.
 /// </para>
 /// </remarks>
@@ -162,6 +164,63 @@ public sealed class AttentionWeights
 
     /// <summary>b_O <c>[Dim]</c> (zeros when none was given).</summary>
     public ReadOnlySpan<float> OutputBias => _bo;
+
+    /// <summary>Index of W_Q for <see cref="Panels"/>; W_K, W_V and W_O are 1, 2 and 3.</summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public const int QueryMatrix = 0, KeyMatrix = 1, ValueMatrix = 2, OutputMatrix = 3;
+
+    // Column panels by matrix (0-3) and width (16: index 0, 64: index 1), packed on first use.
+    private readonly float[]?[] _panels = new float[]?[8];
+
+    /// <summary>
+    /// Infrastructure for the generated <c>Forward</c>: weight matrix <paramref name="matrix"/> (<see cref="QueryMatrix"/> …
+    /// <see cref="OutputMatrix"/>) as column panels <paramref name="width"/> wide (16 for the Vector256 tiles, 64 for the
+    /// Vector512 ones), so that a register tile reads its columns of W contiguously instead of one row of W apart. With
+    /// W <c>[rows, cols]</c> and <c>p = cols / width</c> full panels, element <c>(t, j)</c> of panel <c>s &lt; p</c> is at
+    /// <c>s·rows·width + t·width + j</c>; the last <c>r = cols − p·width</c> columns follow as one panel <c>r</c> wide:
+    /// <c>(t, j)</c> at <c>p·rows·width + t·r + j</c>. Packed once per instance and width (on the first call that needs
+    /// it, by any thread), then shared; the same floats as the matrix, so results do not change.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="matrix"/> is not 0-3, or <paramref name="width"/> is neither 16 nor 64.</exception>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public ReadOnlySpan<float> Panels(int matrix, int width)
+    {
+        if ((uint)matrix > OutputMatrix)
+        {
+            throw new ArgumentOutOfRangeException(nameof(matrix), matrix, "matrix must be 0 (W_Q), 1 (W_K), 2 (W_V) or 3 (W_O).");
+        }
+        if (width != 16 && width != 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), width, "width must be 16 (Vector256 tiles) or 64 (Vector512 tiles).");
+        }
+        int slot = matrix * 2 + (width == 64 ? 1 : 0);
+        float[]? panels = System.Threading.Volatile.Read(ref _panels[slot]);
+        if (panels is null)
+        {
+            float[] w = matrix switch { QueryMatrix => _wq, KeyMatrix => _wk, ValueMatrix => _wv, _ => _wo };
+            int cols = matrix is KeyMatrix or ValueMatrix ? KvDim : Dim;
+            panels = Pack(w, Dim, cols, width);
+            // Two threads may pack at once: both results are the same, one is kept.
+            panels = System.Threading.Interlocked.CompareExchange(ref _panels[slot], panels, null) ?? panels;
+        }
+        return panels;
+    }
+
+    private static float[] Pack(float[] w, int rows, int cols, int width)
+    {
+        float[] packed = new float[w.Length];
+        int full = cols / width, o = 0;
+        for (int s = 0; s <= full; s++)
+        {
+            int c0 = s * width, n = s < full ? width : cols - c0;
+            for (int t = 0; t < rows && n > 0; t++)
+            {
+                Array.Copy(w, t * cols + c0, packed, o, n);
+                o += n;
+            }
+        }
+        return packed;
+    }
 
     private static float[] Copy(ReadOnlySpan<float> source, int rows, int cols, string paramName, string symbol, string colsName)
     {

@@ -37,6 +37,33 @@ public static class ProjectionMath
         }
     }
 
+    /// <summary>
+    /// <paramref name="width"/> columns of <c>C = A·W + b</c> from a column panel of W (see
+    /// <see cref="AttentionWeights.Panels"/>): A row-major <c>[m, k]</c>; <paramref name="w"/> at the panel's first column
+    /// to use, its rows <paramref name="wStride"/> floats apart; <paramref name="bias"/> and <paramref name="c"/> at the
+    /// first column (C's rows <paramref name="cStride"/> apart). The same sums, in the same order, as
+    /// <see cref="Gemm(ref float, ref float, ref float, ref float, int, int, int, int)"/>.
+    /// </summary>
+    public static void GemmColumns(ref float a, ref float w, int wStride, ref float bias, ref float c, int m, int k, int cStride, int width)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            ref float ci = ref Unsafe.Add(ref c, (nint)i * cStride);
+            ref float ai = ref Unsafe.Add(ref a, (nint)i * k);
+            for (int j = 0; j < width; j++) Unsafe.Add(ref ci, j) = 0f;
+            for (int t = 0; t < k; t++)
+            {
+                float at = Unsafe.Add(ref ai, t);
+                ref float wt = ref Unsafe.Add(ref w, (nint)t * wStride);
+                for (int j = 0; j < width; j++)
+                {
+                    Unsafe.Add(ref ci, j) += at * Unsafe.Add(ref wt, j);
+                }
+            }
+            for (int j = 0; j < width; j++) Unsafe.Add(ref ci, j) += Unsafe.Add(ref bias, j);
+        }
+    }
+
     /// <summary>The span form of <see cref="Gemm(ref float, ref float, ref float, ref float, int, int, int, int)"/> over every column.</summary>
     public static void Gemm(ReadOnlySpan<float> a, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> c, int m, int k, int n)
     {

@@ -175,17 +175,21 @@ internal static class ProjectionEmitter
         w.Line("global::System.Span<float> k = " + Marshal + $".CreateSpan(ref {Unsafe}.Add(ref scratch, QFloats), KvFloats);");
         w.Line("global::System.Span<float> v = " + Marshal + $".CreateSpan(ref {Unsafe}.Add(ref scratch, QFloats + KvFloats), KvFloats);");
         w.Line("global::System.Span<float> context = " + Marshal + $".CreateSpan(ref {Unsafe}.Add(ref scratch, QFloats + 2 * KvFloats), QFloats);");
-        w.Line($"Project<{q.Name}Units>(x, weights.QueryWeight, weights.QueryBias, q, qParts);");
-        w.Line($"Project<{kv.Name}Units>(source, weights.KeyWeight, weights.KeyBias, k, kvParts);");
-        w.Line($"Project<{kv.Name}Units>(source, weights.ValueWeight, weights.ValueBias, v, kvParts);");
+        w.Line($"Project<{q.Name}Units>(x, W(weights, global::AttentionGen.AttentionWeights.QueryMatrix, weights.QueryWeight), weights.QueryBias, q, qParts);");
+        w.Line($"Project<{kv.Name}Units>(source, W(weights, global::AttentionGen.AttentionWeights.KeyMatrix, weights.KeyWeight), weights.KeyBias, k, kvParts);");
+        w.Line($"Project<{kv.Name}Units>(source, W(weights, global::AttentionGen.AttentionWeights.ValueMatrix, weights.ValueWeight), weights.ValueBias, v, kvParts);");
         w.Open("if (attentionParts < 2)");
         w.Line($"{spec.Name}.Run(q, k, v, context);");
         w.Close();
         w.Open("else");
         w.Line($"global::AttentionGen.Runtime.KernelParallel.Run<{spec.Name}>(q, k, v, context, attentionParts);");
         w.Close();
-        w.Line($"Project<{q.Name}Units>(context, weights.OutputWeight, weights.OutputBias, output, qParts);");
+        w.Line($"Project<{q.Name}Units>(context, W(weights, global::AttentionGen.AttentionWeights.OutputMatrix, weights.OutputWeight), weights.OutputBias, output, qParts);");
         w.Close();
+        w.Line();
+
+        w.Line("// W as the path this process runs reads it: column panels as wide as its tiles (packed once per AttentionWeights), or the matrix itself on the scalar path.");
+        w.Line($"private static global::System.ReadOnlySpan<float> W(global::AttentionGen.AttentionWeights weights, int matrix, global::System.ReadOnlySpan<float> matrixItself) => {v512} ? weights.Panels(matrix, {Tilings[0].Lanes * Tilings[0].Vectors}) : {v256} ? weights.Panels(matrix, {Tilings[1].Lanes * Tilings[1].Vectors}) : matrixItself;");
         w.Line();
 
         w.Line("// C = A·W + b on this thread, or its units (strips of columns) shared by up to parts threads: the same tiles either way, so bit-identical.");
@@ -233,7 +237,7 @@ internal static class ProjectionEmitter
     {
         w.Line($"/// <summary>The {t.Name} projections: tiles of {t.Rows} rows × {t.Vectors} vectors ({t.Rows * t.Vectors} accumulators).</summary>");
         w.Open($"private static class {t.Name}Gemm");
-        var tiles = new List<(int Rows, int Vectors, int K, int N)>();
+        var tiles = new List<(int Rows, int Vectors, int K, int N, int WStride)>();
         foreach (Gemm g in Gemms(s))
         {
             WriteDriver(w, g, t, tiles);
@@ -241,14 +245,14 @@ internal static class ProjectionEmitter
         foreach (var tile in tiles.Distinct())
         {
             w.Line();
-            WriteTile(w, t, facts, tile.Rows, tile.Vectors, tile.K, tile.N);
+            WriteTile(w, t, facts, tile.Rows, tile.Vectors, tile.K, tile.N, tile.WStride);
         }
         w.Close();
     }
 
-    private static string TileName(int rows, int vectors, int k, int n) => $"Tile{rows}x{vectors}_{k}x{n}";
+    private static string TileName(int rows, int vectors, int k, int n, int wStride) => $"Tile{rows}x{vectors}_{k}x{n}_w{wStride}";
 
-    private static void WriteDriver(CodeWriter w, Gemm g, Tiling t, List<(int, int, int, int)> tiles)
+    private static void WriteDriver(CodeWriter w, Gemm g, Tiling t, List<(int, int, int, int, int)> tiles)
     {
         int L = t.Lanes, R = t.Rows, V = t.Vectors;
         int blockWidth = V * L;
@@ -266,25 +270,26 @@ internal static class ProjectionEmitter
         w.Line($"// C[{g.M}, {g.N}] = A[{g.M}, {g.K}]·W[{g.K}, {g.N}] + b, units first..end-1: unit u < {strips} is columns {blockWidth}·u.. in tiles of {V} vectors"
             + (extraVectors > 0 ? $"; unit {strips} is columns {blocksEnd}..{vectorEnd - 1} in tiles of {extraVectors}" : "")
             + (scalarColumns > 0 ? $"{(extraVectors > 0 ? " and" : $"; unit {strips} is")} the last {scalarColumns} by the scalar helper" : "")
-            + $"; rows in blocks of {R}{(fullRows < g.M ? $", the last {g.M - fullRows} one at a time" : "")}.");
+            + $"; rows in blocks of {R}{(fullRows < g.M ? $", the last {g.M - fullRows} in one tile of that many rows" : "")}.");
         w.Open($"public static void {g.Name}(ref float a, ref float w, ref float b, ref float c, int first, int end)");
 
-        void Columns(int vectors, string n0)
+        // w: the first column of the panel (rows wStride apart); n0: the first column of b and C.
+        void Columns(int vectors, string wPanel, int wStride, string n0)
         {
-            string args(string row) => $"ref {Unsafe}.Add(ref a, {row} * {g.K}), ref {Unsafe}.Add(ref w, {n0}), ref {Unsafe}.Add(ref b, {n0}), ref {Unsafe}.Add(ref c, {row} * {g.N} + {n0})";
+            string args(string row) => $"ref {Unsafe}.Add(ref a, {row} * {g.K}), ref {wPanel}, ref {Unsafe}.Add(ref b, {n0}), ref {Unsafe}.Add(ref c, {row} * {g.N} + {n0})";
             if (fullRows > 0)
             {
-                tiles.Add((R, vectors, g.K, g.N));
+                tiles.Add((R, vectors, g.K, g.N, wStride));
                 w.Open($"for (int m = 0; m < {fullRows}; m += {R})");
-                w.Line($"{TileName(R, vectors, g.K, g.N)}({args("m")});");
+                w.Line($"{TileName(R, vectors, g.K, g.N, wStride)}({args("m")});");
                 w.Close();
             }
             if (fullRows < g.M)
             {
-                tiles.Add((1, vectors, g.K, g.N));
-                w.Open($"for (int m = {fullRows}; m < {g.M}; m++)");
-                w.Line($"{TileName(1, vectors, g.K, g.N)}({args("m")});");
-                w.Close();
+                // The last M mod R rows: one tile of that many rows (it reads each column of W once for all of them).
+                int left = g.M - fullRows;
+                tiles.Add((left, vectors, g.K, g.N, wStride));
+                w.Line($"{TileName(left, vectors, g.K, g.N, wStride)}({args(CodeWriter.Int(fullRows))});");
             }
         }
 
@@ -292,19 +297,22 @@ internal static class ProjectionEmitter
         {
             w.Open($"for (int u = first; u < (end < {strips} ? end : {strips}); u++)");
             w.Line($"int n = u * {blockWidth};");
-            Columns(V, "n");
+            w.Line($"ref float panel = ref {Unsafe}.Add(ref w, u * {g.K * blockWidth});   // strip u's panel: [{g.K}, {blockWidth}]");
+            Columns(V, "panel", blockWidth, "n");
             w.Close();
         }
         if (tail)
         {
+            int width = g.N - blocksEnd;
             w.Open($"if (end > {strips})");
+            w.Line($"ref float panel = ref {Unsafe}.Add(ref w, {g.K * blocksEnd});   // the last columns' panel: [{g.K}, {width}]");
             if (extraVectors > 0)
             {
-                Columns(extraVectors, CodeWriter.Int(blocksEnd));
+                Columns(extraVectors, "panel", width, CodeWriter.Int(blocksEnd));
             }
             if (scalarColumns > 0)
             {
-                w.Line($"global::AttentionGen.Runtime.ProjectionMath.Gemm(ref a, ref w, ref b, ref c, {g.M}, {g.K}, {g.N}, {vectorEnd});");
+                w.Line($"global::AttentionGen.Runtime.ProjectionMath.GemmColumns(ref a, ref {Unsafe}.Add(ref panel, {vectorEnd - blocksEnd}), {width}, ref {Unsafe}.Add(ref b, {vectorEnd}), ref {Unsafe}.Add(ref c, {vectorEnd}), {g.M}, {g.K}, {g.N}, {scalarColumns});");
             }
             w.Close();
         }
@@ -318,7 +326,7 @@ internal static class ProjectionEmitter
         + (k % KUnroll) * (vectors + rows * (1 + vectors))
         + vectors + rows * vectors;                                 // bias, stores
 
-    private static void WriteTile(CodeWriter w, Tiling t, CompilationFacts facts, int rows, int vectors, int k, int n)
+    private static void WriteTile(CodeWriter w, Tiling t, CompilationFacts facts, int rows, int vectors, int k, int n, int wStride)
     {
         int L = t.Lanes;
         string Fma(string a, string b, string c) => facts.HasCrossPlatformFma
@@ -327,8 +335,8 @@ internal static class ProjectionEmitter
                       : $"global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd({a}, {b}, {c})";
         string acc(int r, int c) => $"s{r}_{c}";
 
-        w.Line($"// {rows} row(s) × {vectors * L} columns of C: a points at the first row of A, w, b and c at the first column.");
-        w.Open($"private static void {TileName(rows, vectors, k, n)}(ref float a, ref float w, ref float b, ref float c)");
+        w.Line($"// {rows} row(s) × {vectors * L} columns of C: a points at the first row of A, w at the first column of a panel of W (rows {wStride} apart), b and c at the first column.");
+        w.Open($"private static void {TileName(rows, vectors, k, n, wStride)}(ref float a, ref float w, ref float b, ref float c)");
         w.Line("ref float a0 = ref a;" + string.Concat(Enumerable.Range(1, rows - 1).Select(r => $" ref float a{r} = ref {Unsafe}.Add(ref a{r - 1}, {k});")));
         w.Line($"{t.Type} {string.Join(", ", Enumerable.Range(0, vectors).Select(c => "w" + c))}, x;");
         for (int r = 0; r < rows; r++)
@@ -338,7 +346,7 @@ internal static class ProjectionEmitter
 
         void Step(string wRef, int rowOfW, string kExpr)
         {
-            w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => $"w{c} = {t.Static}.LoadUnsafe(ref {wRef}, {CodeWriter.Int(rowOfW * n + c * L)});")));
+            w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => $"w{c} = {t.Static}.LoadUnsafe(ref {wRef}, {CodeWriter.Int(rowOfW * wStride + c * L)});")));
             for (int r = 0; r < rows; r++)
             {
                 w.Line($"x = {t.Static}.Create({Unsafe}.Add(ref a{r}, {kExpr}));"
@@ -350,7 +358,7 @@ internal static class ProjectionEmitter
         if (loopEnd > 0)
         {
             w.Open($"for (int t = 0; t < {loopEnd}; t += {KUnroll})");
-            w.Line($"ref float wt = ref {Unsafe}.Add(ref w, t * {n});");
+            w.Line($"ref float wt = ref {Unsafe}.Add(ref w, t * {wStride});");
             for (int u = 0; u < KUnroll; u++) Step("wt", u, u == 0 ? "t" : $"t + {u}");
             w.Close();
         }

@@ -8,7 +8,7 @@ namespace AttentionGen.Tests;
 public partial struct Proj_H1_S7_D16 { }
 
 // Odd model dimension: Dim 20, HeadDim 5. Vector512: a 1-vector tile + 4 scalar columns; Vector256: a tile of 2
-// vectors + 4 scalar columns; 33 rows = 5 blocks of 6 + 3 single rows.
+// vectors + 4 scalar columns; 33 rows = 5 blocks of 6 + a tile of 3 rows.
 [Attention(33, 20, 4, Projections = true)]
 public partial struct Proj_H4_S33_D20 { }
 
@@ -36,7 +36,7 @@ public partial struct Proj_H4_Kv2_S16_D64 { }
 
 // Large enough for the parallel Forward to use 2 threads in every phase (each projection ≥ 8 MFLOP), with tails:
 // Dim 200 (Vector512: 3 strips of 64, then a unit of 8 scalar columns; Vector256: 12 strips of 16, then a unit of
-// one 8-column vector), 100 rows = 16 blocks of 6 + 4 single rows.
+// one 8-column vector), 100 rows = 16 blocks of 6 + a tile of 4 rows.
 [Attention(100, 200, 4, Projections = true)]
 public partial struct Proj_H4_S100_D200 { }
 

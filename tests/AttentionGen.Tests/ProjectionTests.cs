@@ -391,6 +391,35 @@ public sealed class ProjectionTests
         Assert.True(TestData.MaxError(a, expected) <= ForwardBound(new AttentionProblem(33, d, 4), x, x, explicitWeights));
     }
 
+    [Theory]
+    [InlineData(20, 20, 16)]    // one full panel of 16 + a last panel of 4
+    [InlineData(200, 200, 64)]  // 3 panels of 64 + 8
+    [InlineData(64, 32, 64)]    // W_K of a grouped-query layer: no full panel of 64, one of 32
+    [InlineData(48, 48, 16)]    // exactly 3 panels
+    public void PanelsHoldEveryColumnOfTheMatrixAtItsPlace(int dim, int kvDim, int width)
+    {
+        AttentionWeights w = RandomWeights(4600 + dim + width, dim, kvDim);
+        foreach (int matrix in new[] { AttentionWeights.QueryMatrix, AttentionWeights.KeyMatrix, AttentionWeights.ValueMatrix, AttentionWeights.OutputMatrix })
+        {
+            float[] m = (matrix switch { 0 => w.QueryWeight, 1 => w.KeyWeight, 2 => w.ValueWeight, _ => w.OutputWeight }).ToArray();
+            int cols = matrix is 1 or 2 ? kvDim : dim;
+            float[] panels = w.Panels(matrix, width).ToArray();
+            Assert.Equal(m.Length, panels.Length);
+            int full = cols / width, r = cols - full * width;
+            for (int t = 0; t < dim; t++)
+                for (int col = 0; col < cols; col++)
+                {
+                    int s = col / width;
+                    int at = s < full ? s * dim * width + t * width + col % width : full * dim * width + t * r + (col - full * width);
+                    Assert.Equal(m[t * cols + col], panels[at]);
+                }
+            Assert.True(w.Panels(matrix, width) == w.Panels(matrix, width), "the panels are packed once and shared");
+        }
+        Assert.Equal("matrix", Assert.Throws<ArgumentOutOfRangeException>(() => w.Panels(4, width)).ParamName);
+        Assert.Equal("matrix", Assert.Throws<ArgumentOutOfRangeException>(() => w.Panels(-1, width)).ParamName);
+        Assert.Equal("width", Assert.Throws<ArgumentOutOfRangeException>(() => w.Panels(0, 32)).ParamName);
+    }
+
     // ------------------------------------------------------------------ bad input
 
     [Fact]
