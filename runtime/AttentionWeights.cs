@@ -27,9 +27,9 @@ namespace AttentionGen;
 /// </para>
 /// <para>
 /// The constructor copies every array, so later changes to the caller's buffers do not change the layer. An instance is
-/// immutable and may be shared by any number of threads. The first <c>Forward</c> on a vector path that uses an
-/// instance also keeps each matrix as column panels for its register tiles (<see cref="Panels"/>: the same floats, a
-/// second copy), so an instance holds twice its weights from then on. PyTorch's <c>nn.MultiheadAttention</c> stores its weights
+/// immutable and may be shared by any number of threads. On a vector path it also keeps each matrix as column panels
+/// for the register tiles of <c>Forward</c> (<see cref="Panels"/>: the same floats, a second copy, made by the
+/// constructor), so an instance holds its weights twice. PyTorch's <c>nn.MultiheadAttention</c> stores its weights
 /// <c>[out, in]</c>: use <see cref="FromPyTorch"/>, which transposes them.
 /// </para>
 /// </remarks>
@@ -91,7 +91,26 @@ public sealed class AttentionWeights
         _bk = CopyBias(keyBias, kvDim, nameof(keyBias), "b_K", "KvDim");
         _bv = CopyBias(valueBias, kvDim, nameof(valueBias), "b_V", "KvDim");
         _bo = CopyBias(outputBias, dim, nameof(outputBias), "b_O", "Dim");
+        // The panels the vector path this process takes reads, packed now rather than in the first Forward (its latency
+        // counts; first touching fresh memory costs milliseconds on some VMs). Another width is packed on demand.
+        int width = PanelWidthForThisProcess;
+        if (width != 0)
+        {
+            for (int m = QueryMatrix; m <= OutputMatrix; m++) Panels(m, width);
+        }
     }
+
+    /// <summary>
+    /// The panel width the generated projections read on this process's path: 64 when they take the Vector512 tiles, 16
+    /// for the Vector256 ones, 0 on the scalar path (the same test as the generated code of this target framework).
+    /// </summary>
+    internal static int PanelWidthForThisProcess =>
+#if NET9_0_OR_GREATER
+        System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 64 : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 16 : 0;
+#else
+        System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 64
+            : System.Runtime.Intrinsics.X86.Fma.IsSupported && System.Runtime.Intrinsics.X86.Avx2.IsSupported ? 16 : 0;
+#endif
 
     /// <summary>
     /// Weights from PyTorch's <c>nn.MultiheadAttention</c> (with <c>kdim = vdim = embed_dim</c>), whose tensors are stored
@@ -178,8 +197,9 @@ public sealed class AttentionWeights
     /// Vector512 ones), so that a register tile reads its columns of W contiguously instead of one row of W apart. With
     /// W <c>[rows, cols]</c> and <c>p = cols / width</c> full panels, element <c>(t, j)</c> of panel <c>s &lt; p</c> is at
     /// <c>s·rows·width + t·width + j</c>; the last <c>r = cols − p·width</c> columns follow as one panel <c>r</c> wide:
-    /// <c>(t, j)</c> at <c>p·rows·width + t·r + j</c>. Packed once per instance and width (on the first call that needs
-    /// it, by any thread), then shared; the same floats as the matrix, so results do not change.
+    /// <c>(t, j)</c> at <c>p·rows·width + t·r + j</c>. Packed once per instance and width (by the constructor for the
+    /// width this process's vector path reads, else on the first call that needs it), then shared; the same floats as the
+    /// matrix, so results do not change.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="matrix"/> is not 0-3, or <paramref name="width"/> is neither 16 nor 64.</exception>
     [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]

@@ -271,6 +271,7 @@ internal static class ProjectionEmitter
             + (extraVectors > 0 ? $"; unit {strips} is columns {blocksEnd}..{vectorEnd - 1} in tiles of {extraVectors}" : "")
             + (scalarColumns > 0 ? $"{(extraVectors > 0 ? " and" : $"; unit {strips} is")} the last {scalarColumns} by the scalar helper" : "")
             + $"; rows in blocks of {R}{(fullRows < g.M ? $", the last {g.M - fullRows} in one tile of that many rows" : "")}.");
+        w.Line(KernelEmitter.HotAttribute);   // optimised from the first call: tier-0 tiles run ~10× slower for the first ~30 calls
         w.Open($"public static void {g.Name}(ref float a, ref float w, ref float b, ref float c, int first, int end)");
 
         // w: the first column of the panel (rows wStride apart); n0: the first column of b and C.
@@ -336,6 +337,7 @@ internal static class ProjectionEmitter
         string acc(int r, int c) => $"s{r}_{c}";
 
         w.Line($"// {rows} row(s) × {vectors * L} columns of C: a points at the first row of A, w at the first column of a panel of W (rows {wStride} apart), b and c at the first column.");
+        w.Line(KernelEmitter.HotAttribute);
         w.Open($"private static void {TileName(rows, vectors, k, n, wStride)}(ref float a, ref float w, ref float b, ref float c)");
         w.Line("ref float a0 = ref a;" + string.Concat(Enumerable.Range(1, rows - 1).Select(r => $" ref float a{r} = ref {Unsafe}.Add(ref a{r - 1}, {k});")));
         w.Line($"{t.Type} {string.Join(", ", Enumerable.Range(0, vectors).Select(c => "w" + c))}, x;");
