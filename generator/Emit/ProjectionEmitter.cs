@@ -69,6 +69,18 @@ internal static class ProjectionEmitter
         const string ParallelThrowsDoc = "/// <exception cref=\"global::System.OperationCanceledException\"><paramref name=\"parallel\"/>'s token is cancelled. Nothing is written.</exception>";
         const string PartsLine = "global::AttentionGen.Runtime.KernelParallel.Parts(ProjectionPath.QFlops, parallel), global::AttentionGen.Runtime.KernelParallel.Parts(ProjectionPath.KvFlops, parallel), global::AttentionGen.Runtime.KernelParallel.Parts(Flops, parallel)";
 
+        // The end of an entry point's doc comment (the options, the exceptions) and its attribute.
+        void DocTail(bool parallel)
+        {
+            if (parallel) w.Line(ParallelDoc);
+            foreach (string line in ThrowsDoc.Split('\n'))
+            {
+                w.Line(parallel ? line.Replace("<paramref name=\"weights\"/> is null.", "<paramref name=\"weights\"/> or <paramref name=\"parallel\"/> is null.") : line);
+            }
+            if (parallel) w.Line(ParallelThrowsDoc);
+            w.Line(gen);
+        }
+
         if (s.KeyLen == s.SeqLen)
         {
             foreach (bool parallel in new[] { false, true })
@@ -80,10 +92,7 @@ internal static class ProjectionEmitter
                 w.Line($"/// <param name=\"x\">The sequence, row-major {xShape}.</param>");
                 w.Line($"/// <param name=\"weights\">The layer's projections{kvNote}; <c>y = x·W + b</c> with W row-major [in, out] (see <see cref=\"global::AttentionGen.AttentionWeights\"/>).</param>");
                 w.Line($"/// <param name=\"output\">Receives {xShape}; must not overlap <paramref name=\"x\"/>.</param>");
-                if (parallel) w.Line(ParallelDoc);
-                foreach (string line in ThrowsDoc.Split('\n')) w.Line(line.Replace("<paramref name=\"weights\"/> is null.", parallel ? "<paramref name=\"weights\"/> or <paramref name=\"parallel\"/> is null." : "<paramref name=\"weights\"/> is null."));
-                if (parallel) w.Line(ParallelThrowsDoc);
-                w.Line(gen);
+                DocTail(parallel);
                 w.Open($"public static void Forward({ros} x, {weightsType} weights, {span} output{(parallel ? $", {options} parallel" : "")})");
                 w.Line($"{guard}.Length(x.Length, SeqLen * Dim, nameof(x), \"x is {xShape}\");");
                 w.Line($"{guard}.Length(output.Length, SeqLen * Dim, nameof(output), \"output is {xShape}\");");
@@ -105,10 +114,7 @@ internal static class ProjectionEmitter
             w.Line($"/// <param name=\"keyValueSource\">The key/value source sequence, row-major {srcShape} (e.g. the encoder's output); may be <paramref name=\"x\"/> itself.</param>");
             w.Line($"/// <param name=\"weights\">The layer's projections{kvNote}; <c>y = x·W + b</c> with W row-major [in, out] (see <see cref=\"global::AttentionGen.AttentionWeights\"/>).</param>");
             w.Line($"/// <param name=\"output\">Receives {xShape}; must not overlap the inputs.</param>");
-            if (parallel) w.Line(ParallelDoc);
-            foreach (string line in ThrowsDoc.Split('\n')) w.Line(line.Replace("<paramref name=\"weights\"/> is null.", parallel ? "<paramref name=\"weights\"/> or <paramref name=\"parallel\"/> is null." : "<paramref name=\"weights\"/> is null."));
-            if (parallel) w.Line(ParallelThrowsDoc);
-            w.Line(gen);
+            DocTail(parallel);
             w.Open($"public static void Forward({ros} x, {ros} keyValueSource, {weightsType} weights, {span} output{(parallel ? $", {options} parallel" : "")})");
             w.Line($"{guard}.Length(x.Length, SeqLen * Dim, nameof(x), \"x is {xShape}\");");
             w.Line($"{guard}.Length(keyValueSource.Length, {s.KeyLen * s.Dim}, nameof(keyValueSource), \"keyValueSource is {srcShape}\");");
