@@ -118,6 +118,13 @@ public static class KernelParallel
     /// </summary>
     internal static long LingerTicks = System.Diagnostics.Stopwatch.Frequency / 20_000;
 
+    /// <summary>
+    /// Whether the thread pool has work items waiting for a thread (another caller's helper, anyone's work): a lingering
+    /// helper then gives its thread back at once instead of spinning on it. Checked on every spin (~0.03 µs, a spin is
+    /// ~0.3 µs); tests replace it.
+    /// </summary>
+    internal static Func<bool> PoolHasWaitingWork = static () => ThreadPool.PendingWorkItemCount > 0;
+
     /// <summary>What a helper works on: the open call of one of its calling thread's jobs.</summary>
     private abstract class JobBase
     {
@@ -166,7 +173,7 @@ public static class KernelParallel
 
     /// <summary>
     /// One hand-off: a pool work item that helps with the open call of its <see cref="Target"/> when it runs, then lingers
-    /// for <see cref="LingerTicks"/>: a call that claims it meanwhile (<see cref="Idle"/> Lingering → Claimed) gets its help
+    /// for <see cref="LingerTicks"/> (less if <see cref="PoolHasWaitingWork"/>): a call that claims it meanwhile (<see cref="Idle"/> Lingering → Claimed) gets its help
     /// without queueing anything, and the linger starts again after that call.
     /// </summary>
     private sealed class Helper : IThreadPoolWorkItem
@@ -197,7 +204,7 @@ public static class KernelParallel
                     }
                     continue;
                 }
-                if (System.Diagnostics.Stopwatch.GetTimestamp() - start > Volatile.Read(ref LingerTicks))
+                if (System.Diagnostics.Stopwatch.GetTimestamp() - start > Volatile.Read(ref LingerTicks) || PoolHasWaitingWork())
                 {
                     // Leave unless a call claimed it at this moment; 0 here means the other execution already left.
                     if (Interlocked.CompareExchange(ref Idle, 0, Lingering) != Claimed) return;

@@ -312,10 +312,12 @@ public sealed class HeldBackHelperTests
         int queued = 0;
         Action<IThreadPoolWorkItem> queue = KernelParallel.Queue;
         long linger = KernelParallel.LingerTicks;
+        Func<bool> poolHasWork = KernelParallel.PoolHasWaitingWork;
         Exception? failure = null;
         try
         {
             KernelParallel.LingerTicks = long.MaxValue / 2;
+            KernelParallel.PoolHasWaitingWork = () => false;   // other test classes' work in the pool must not end the linger
             KernelParallel.Queue = item =>
             {
                 Interlocked.Increment(ref queued);
@@ -367,6 +369,71 @@ public sealed class HeldBackHelperTests
             {
                 foreach (Thread helper in helpers) Assert.True(helper.Join(TimeSpan.FromSeconds(30)), "a helper kept lingering after LingerTicks = 0");
             }
+            KernelParallel.PoolHasWaitingWork = poolHasWork;
+            KernelParallel.LingerTicks = linger;
+        }
+        Assert.Null(failure);
+    }
+
+    [Fact]
+    public void LingeringHelperLeavesWhenThePoolHasWaitingWork()
+    {
+        // A linger that timing cannot end; the helper (a thread of its own here) must still leave once the pool reports
+        // waiting work, and the next call must then queue a helper again instead of claiming one.
+        var helpers = new System.Collections.Generic.List<Thread>();
+        int queued = 0, waiting = 0;
+        Action<IThreadPoolWorkItem> queue = KernelParallel.Queue;
+        Func<bool> poolHasWork = KernelParallel.PoolHasWaitingWork;
+        long linger = KernelParallel.LingerTicks;
+        Exception? failure = null;
+        try
+        {
+            KernelParallel.LingerTicks = long.MaxValue / 2;
+            KernelParallel.PoolHasWaitingWork = () => Volatile.Read(ref waiting) != 0;
+            KernelParallel.Queue = item =>
+            {
+                Interlocked.Increment(ref queued);
+                var helper = new Thread(item.Execute) { IsBackground = true };
+                lock (helpers) helpers.Add(helper);
+                helper.Start();
+            };
+            var caller = new Thread(() =>
+            {
+                try
+                {
+                    float[] buffer = new float[WorkStealingTests.RecordingKernel.FloatsPerSequence];
+                    WorkStealingTests.RecordingKernel.Base = buffer;
+                    WorkStealingTests.RecordingKernel.Reset(1, seed: 31);
+                    KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
+                    Assert.Equal(1, Volatile.Read(ref queued));
+                    Thread first;
+                    lock (helpers) first = helpers.Single();
+                    Assert.False(first.Join(TimeSpan.FromMilliseconds(200)), "the helper left although its linger had not ended and the pool had no waiting work");
+                    Volatile.Write(ref waiting, 1);
+                    Assert.True(first.Join(TimeSpan.FromSeconds(30)), "the lingering helper kept its thread while the pool had waiting work");
+                    Volatile.Write(ref waiting, 0);
+                    WorkStealingTests.RecordingKernel.Reset(1, seed: 32);
+                    KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
+                    Assert.Equal(2, Volatile.Read(ref queued));   // nothing lingering to claim: queued anew
+                    Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            });
+            caller.Start();
+            Assert.True(caller.Join(TimeSpan.FromSeconds(90)), "the calls did not finish");
+        }
+        finally
+        {
+            KernelParallel.LingerTicks = 0;
+            KernelParallel.Queue = queue;
+            lock (helpers)
+            {
+                foreach (Thread helper in helpers) Assert.True(helper.Join(TimeSpan.FromSeconds(30)), "a helper kept lingering after LingerTicks = 0");
+            }
+            KernelParallel.PoolHasWaitingWork = poolHasWork;
             KernelParallel.LingerTicks = linger;
         }
         Assert.Null(failure);
