@@ -440,6 +440,23 @@ public sealed class HeldBackHelperTests
     }
 
     [Fact]
+    public void ParallelForwardRunsAloneWhenNoHelperRuns()
+    {
+        // A saturated pool never runs the helpers of the five phases: the caller computes the whole layer, returns without
+        // waiting for them, and the helpers that run afterwards touch nothing.
+        const int n = Proj_H12_S128_D768.SeqLen * Proj_H12_S128_D768.Dim;
+        float[] x = TestData.Gaussian(550, n), serial = new float[n], parallel = new float[n];
+        AttentionWeights w = ProjectionTests.RandomWeights(551, 768, 768);
+        Proj_H12_S128_D768.Forward(x, w, serial);
+        var held = HoldBack(() => Proj_H12_S128_D768.Forward(x, w, parallel, new ParallelOptions { MaxDegreeOfParallelism = 2 }));
+        Assert.NotEmpty(held);
+        Assert.True(serial.AsSpan().SequenceEqual(parallel), "the caller alone differs from the serial layer");
+        Array.Fill(parallel, 7f);
+        foreach (IThreadPoolWorkItem helper in held) helper.Execute();
+        Assert.All(parallel, value => Assert.Equal(7f, value));
+    }
+
+    [Fact]
     public void ParallelForwardHandsItsPhasesToHelpers()
     {
         // Each projection (≥ 8 MFLOP) and, on the vector paths, the attention are shared with a helper. LingerTicks = 0:
