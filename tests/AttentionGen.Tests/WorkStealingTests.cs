@@ -308,71 +308,32 @@ public sealed class HeldBackHelperTests
         // Call 1 queues its helper (here: a thread of its own). After the call the helper lingers (made long enough that
         // timing cannot end it); call 2 of the same thread must claim it instead of queueing a work item, and it must take
         // a share of call 2's units: the caller's first chunk waits until another thread has run units.
-        var helpers = new System.Collections.Generic.List<Thread>();
-        int queued = 0;
-        Action<IThreadPoolWorkItem> queue = KernelParallel.Queue;
-        long linger = KernelParallel.LingerTicks;
-        Func<bool> poolHasWork = KernelParallel.PoolHasWaitingWork;
-        Exception? failure = null;
-        try
+        WithLingeringHelpers(() => false, (queued, helpers) =>   // other test classes' work in the pool must not end the linger
         {
-            KernelParallel.LingerTicks = long.MaxValue / 2;
-            KernelParallel.PoolHasWaitingWork = () => false;   // other test classes' work in the pool must not end the linger
-            KernelParallel.Queue = item =>
-            {
-                Interlocked.Increment(ref queued);
-                var helper = new Thread(item.Execute) { IsBackground = true };
-                lock (helpers) helpers.Add(helper);
-                helper.Start();
-            };
-            var caller = new Thread(() =>
-            {
-                try
-                {
-                    float[] buffer = new float[WorkStealingTests.RecordingKernel.FloatsPerSequence];
-                    WorkStealingTests.RecordingKernel.Base = buffer;
-                    WorkStealingTests.RecordingKernel.Reset(1, seed: 21);
-                    KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
-                    Assert.Equal(1, Volatile.Read(ref queued));
-                    Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
+            float[] buffer = new float[WorkStealingTests.RecordingKernel.FloatsPerSequence];
+            WorkStealingTests.RecordingKernel.Base = buffer;
+            WorkStealingTests.RecordingKernel.Reset(1, seed: 21);
+            KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
+            Assert.Equal(1, queued());
+            Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
 
-                    WorkStealingTests.RecordingKernel.Reset(1, seed: 22);
-                    int me = Environment.CurrentManagedThreadId;
-                    WorkStealingTests.RecordingKernel.OnFirstChunk = () =>
-                    {
-                        if (Environment.CurrentManagedThreadId != me) return;   // the helper came first: it has a chunk already
-                        Assert.True(SpinWait.SpinUntil(() => WorkStealingTests.RecordingKernel.UnitsByThread.Keys.Any(t => t != me), TimeSpan.FromSeconds(30)),
-                            "no other thread ran a unit of call 2: the lingering helper did not join");
-                    };
-                    if (otherWork) KernelParallel.Run<OtherWork>(buffer, buffer, buffer, buffer, 2);
-                    else KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
-                    Assert.Equal(1, Volatile.Read(ref queued));   // claimed, not queued again
-                    Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
-                    Assert.True(WorkStealingTests.RecordingKernel.Errors.IsEmpty, string.Join("; ", WorkStealingTests.RecordingKernel.Errors));
-                    int helperThread = helpers.Single().ManagedThreadId;
-                    Assert.True(WorkStealingTests.RecordingKernel.UnitsByThread.TryGetValue(helperThread, out int byHelper) && byHelper > 0,
-                        "the helper of call 1 ran no unit of call 2");
-                }
-                catch (Exception e)
-                {
-                    failure = e;
-                }
-            });
-            caller.Start();
-            Assert.True(caller.Join(TimeSpan.FromSeconds(60)), "the calls did not finish");
-        }
-        finally
-        {
-            KernelParallel.LingerTicks = 0;   // ends the linger: the helper leaves its loop
-            KernelParallel.Queue = queue;
-            lock (helpers)
+            WorkStealingTests.RecordingKernel.Reset(1, seed: 22);
+            int me = Environment.CurrentManagedThreadId;
+            WorkStealingTests.RecordingKernel.OnFirstChunk = () =>
             {
-                foreach (Thread helper in helpers) Assert.True(helper.Join(TimeSpan.FromSeconds(30)), "a helper kept lingering after LingerTicks = 0");
-            }
-            KernelParallel.PoolHasWaitingWork = poolHasWork;
-            KernelParallel.LingerTicks = linger;
-        }
-        Assert.Null(failure);
+                if (Environment.CurrentManagedThreadId != me) return;   // the helper came first: it has a chunk already
+                Assert.True(SpinWait.SpinUntil(() => WorkStealingTests.RecordingKernel.UnitsByThread.Keys.Any(t => t != me), TimeSpan.FromSeconds(30)),
+                    "no other thread ran a unit of call 2: the lingering helper did not join");
+            };
+            if (otherWork) KernelParallel.Run<OtherWork>(buffer, buffer, buffer, buffer, 2);
+            else KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
+            Assert.Equal(1, queued());   // claimed, not queued again
+            Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
+            Assert.True(WorkStealingTests.RecordingKernel.Errors.IsEmpty, string.Join("; ", WorkStealingTests.RecordingKernel.Errors));
+            int helperThread = helpers().Single().ManagedThreadId;
+            Assert.True(WorkStealingTests.RecordingKernel.UnitsByThread.TryGetValue(helperThread, out int byHelper) && byHelper > 0,
+                "the helper of call 1 ran no unit of call 2");
+        });
     }
 
     [Fact]
@@ -380,8 +341,35 @@ public sealed class HeldBackHelperTests
     {
         // A linger that timing cannot end; the helper (a thread of its own here) must still leave once the pool reports
         // waiting work, and the next call must then queue a helper again instead of claiming one.
+        int waiting = 0;
+        WithLingeringHelpers(() => Volatile.Read(ref waiting) != 0, (queued, helpers) =>
+        {
+            float[] buffer = new float[WorkStealingTests.RecordingKernel.FloatsPerSequence];
+            WorkStealingTests.RecordingKernel.Base = buffer;
+            WorkStealingTests.RecordingKernel.Reset(1, seed: 31);
+            KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
+            Assert.Equal(1, queued());
+            Thread first = helpers().Single();
+            Assert.False(first.Join(TimeSpan.FromMilliseconds(200)), "the helper left although its linger had not ended and the pool had no waiting work");
+            Volatile.Write(ref waiting, 1);
+            Assert.True(first.Join(TimeSpan.FromSeconds(30)), "the lingering helper kept its thread while the pool had waiting work");
+            Volatile.Write(ref waiting, 0);
+            WorkStealingTests.RecordingKernel.Reset(1, seed: 32);
+            KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
+            Assert.Equal(2, queued());   // nothing lingering to claim: queued anew
+            Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="calls"/> on a thread of its own while every queued helper starts on a new thread (counted:
+    /// the first argument; the threads: the second) and lingers until <paramref name="poolHasWaitingWork"/> says
+    /// otherwise (timing cannot end it). Afterwards the linger is ended and every helper must leave.
+    /// </summary>
+    private static void WithLingeringHelpers(Func<bool> poolHasWaitingWork, Action<Func<int>, Func<Thread[]>> calls)
+    {
         var helpers = new System.Collections.Generic.List<Thread>();
-        int queued = 0, waiting = 0;
+        int queued = 0;
         Action<IThreadPoolWorkItem> queue = KernelParallel.Queue;
         Func<bool> poolHasWork = KernelParallel.PoolHasWaitingWork;
         long linger = KernelParallel.LingerTicks;
@@ -389,7 +377,7 @@ public sealed class HeldBackHelperTests
         try
         {
             KernelParallel.LingerTicks = long.MaxValue / 2;
-            KernelParallel.PoolHasWaitingWork = () => Volatile.Read(ref waiting) != 0;
+            KernelParallel.PoolHasWaitingWork = poolHasWaitingWork;
             KernelParallel.Queue = item =>
             {
                 Interlocked.Increment(ref queued);
@@ -401,21 +389,7 @@ public sealed class HeldBackHelperTests
             {
                 try
                 {
-                    float[] buffer = new float[WorkStealingTests.RecordingKernel.FloatsPerSequence];
-                    WorkStealingTests.RecordingKernel.Base = buffer;
-                    WorkStealingTests.RecordingKernel.Reset(1, seed: 31);
-                    KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
-                    Assert.Equal(1, Volatile.Read(ref queued));
-                    Thread first;
-                    lock (helpers) first = helpers.Single();
-                    Assert.False(first.Join(TimeSpan.FromMilliseconds(200)), "the helper left although its linger had not ended and the pool had no waiting work");
-                    Volatile.Write(ref waiting, 1);
-                    Assert.True(first.Join(TimeSpan.FromSeconds(30)), "the lingering helper kept its thread while the pool had waiting work");
-                    Volatile.Write(ref waiting, 0);
-                    WorkStealingTests.RecordingKernel.Reset(1, seed: 32);
-                    KernelParallel.Run<WorkStealingTests.RecordingKernel>(buffer, buffer, buffer, buffer, 2);
-                    Assert.Equal(2, Volatile.Read(ref queued));   // nothing lingering to claim: queued anew
-                    Assert.All(WorkStealingTests.RecordingKernel.Counts, c => Assert.Equal(1, c));
+                    calls(() => Volatile.Read(ref queued), () => { lock (helpers) return helpers.ToArray(); });
                 }
                 catch (Exception e)
                 {
@@ -427,7 +401,7 @@ public sealed class HeldBackHelperTests
         }
         finally
         {
-            KernelParallel.LingerTicks = 0;
+            KernelParallel.LingerTicks = 0;   // ends the linger: the helpers leave their loops
             KernelParallel.Queue = queue;
             lock (helpers)
             {
