@@ -16,33 +16,16 @@ public static class ProjectionMath
     /// Columns <c>[n0, n)</c> of <c>C = A·W + b</c>: A row-major <c>[m, k]</c>, W row-major <c>[k, n]</c>, b <c>[n]</c>,
     /// C row-major <c>[m, n]</c>. Each element is the float sum over <c>t = 0..k−1</c> in order, then plus its bias.
     /// </summary>
-    public static void Gemm(ref float a, ref float w, ref float bias, ref float c, int m, int k, int n, int n0)
-    {
-        int width = n - n0;
-        for (int i = 0; i < m; i++)
-        {
-            ref float ci = ref Unsafe.Add(ref c, (nint)i * n + n0);
-            ref float ai = ref Unsafe.Add(ref a, (nint)i * k);
-            for (int j = 0; j < width; j++) Unsafe.Add(ref ci, j) = 0f;
-            for (int t = 0; t < k; t++)
-            {
-                float at = Unsafe.Add(ref ai, t);
-                ref float wt = ref Unsafe.Add(ref w, (nint)t * n + n0);
-                for (int j = 0; j < width; j++)
-                {
-                    Unsafe.Add(ref ci, j) += at * Unsafe.Add(ref wt, j);
-                }
-            }
-            for (int j = 0; j < width; j++) Unsafe.Add(ref ci, j) += Unsafe.Add(ref bias, n0 + j);
-        }
-    }
+    public static void Gemm(ref float a, ref float w, ref float bias, ref float c, int m, int k, int n, int n0) =>
+        GemmColumns(ref a, ref Unsafe.Add(ref w, n0), n, ref Unsafe.Add(ref bias, n0), ref Unsafe.Add(ref c, n0), m, k, n, n - n0);
 
     /// <summary>
     /// <paramref name="width"/> columns of <c>C = A·W + b</c> from a column panel of W (see
     /// <see cref="AttentionWeights.Panels"/>): A row-major <c>[m, k]</c>; <paramref name="w"/> at the panel's first column
     /// to use, its rows <paramref name="wStride"/> floats apart; <paramref name="bias"/> and <paramref name="c"/> at the
-    /// first column (C's rows <paramref name="cStride"/> apart). The same sums, in the same order, as
-    /// <see cref="Gemm(ref float, ref float, ref float, ref float, int, int, int, int)"/>.
+    /// first column (C's rows <paramref name="cStride"/> apart). Each element is the float sum over <c>t = 0..k−1</c> in
+    /// order, then plus its bias (as <see cref="Gemm(ref float, ref float, ref float, ref float, int, int, int, int)"/>,
+    /// which is this over a matrix's own rows).
     /// </summary>
     public static void GemmColumns(ref float a, ref float w, int wStride, ref float bias, ref float c, int m, int k, int cStride, int width)
     {
